@@ -83,9 +83,11 @@ FUZZ_SECONDS ?= 60
 
 MAN_PAGES := $(sort $(wildcard man/*.[1-8]))
 
+.SECONDARY:
+
 .PHONY: all tools lib unit-bin test-tools replay-bins check check-run demo \
         unit bats golden fuzz-replay lint-man schemas fuzz fuzz-bins \
-        install uninstall clean deps
+        install uninstall clean deps fuzz-merge
 
 all: tools test-tools
 
@@ -193,6 +195,14 @@ fuzz:
 	        build/fuzz/new/$$n tests/fuzz/corpus/$$n || exit 1; \
 	done
 
+# Fold what the last `make fuzz` found into the committed corpora, keeping
+# only inputs that add coverage.
+fuzz-merge:
+	@for n in $(FUZZ_NAMES); do \
+	    [ -d build/fuzz/new/$$n ] || continue; \
+	    build/fuzz/fuzz/fuzz-$$n -merge=1 tests/fuzz/corpus/$$n build/fuzz/new/$$n; \
+	done
+
 fuzz-bins: $(FUZZ_BINS)
 
 # ---- install ------------------------------------------------------------
@@ -216,6 +226,8 @@ install: tools
 	        install -m 0644 $$f $(DESTDIR)$(SYSCONFDIR)/ksvm/$$(basename $$f).sample; \
 	    done; \
 	fi
+	install -d $(DESTDIR)$(DATADIR)
+	install -m 0644 tests/schemas/ksvm-events.schema.json $(DESTDIR)$(DATADIR)/
 	if [ -d samples/share ]; then \
 	    install -d $(DESTDIR)$(DATADIR); \
 	    cp -R samples/share/. $(DESTDIR)$(DATADIR)/; \

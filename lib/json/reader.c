@@ -111,6 +111,24 @@ void kj_parser_free(struct kj_parser *p)
 	p->tok = NULL;
 }
 
+/*
+ * json-c 0.16 keeps a pending high surrogate across json_tokener_reset():
+ * after a line that fails inside "\ud83d\u..", the next line's first
+ * \u escape is merged with it.  A failed parse therefore gets a new
+ * tokener, so one hostile line cannot change how the next one reads.
+ */
+static enum ks_status renew(struct kj_parser *p, enum ks_status st)
+{
+	struct json_tokener *t = json_tokener_new_ex(p->max_depth);
+
+	if (t != NULL) {
+		json_tokener_set_flags(t, JSON_TOKENER_STRICT);
+		json_tokener_free(p->tok);
+		p->tok = t;
+	}
+	return st;
+}
+
 static int blank(int c)
 {
 	return c == ' ' || c == '\t' || c == '\r' || c == '\n';
@@ -149,16 +167,16 @@ enum ks_status kj_parse(struct kj_parser *p, char *line, size_t len,
 		je = json_tokener_get_error(p->tok);
 		if (o == NULL || je != json_tokener_success) {
 			json_object_put(o);
-			return ks_err_set(err, KS_ERR_INVALID,
-					  "incomplete JSON value");
+			return renew(p, ks_err_set(err, KS_ERR_INVALID,
+						   "incomplete JSON value"));
 		}
 		end = len;
 	} else if (je != json_tokener_success) {
 		end = json_tokener_get_parse_end(p->tok);
-		return ks_err_set(err, je == json_tokener_error_depth ?
-					       KS_ERR_LIMIT : KS_ERR_INVALID,
-				  "%s at column %zu",
-				  json_tokener_error_desc(je), end + 1);
+		return renew(p, ks_err_set(err, je == json_tokener_error_depth ?
+						   KS_ERR_LIMIT : KS_ERR_INVALID,
+					   "%s at column %zu",
+					   json_tokener_error_desc(je), end + 1));
 	} else {
 		end = json_tokener_get_parse_end(p->tok);
 	}

@@ -44,7 +44,9 @@ static void member(struct kj_writer *w, const char *key)
 	if (w->st != KS_OK)
 		return;
 	if (w->depth == 0) {
-		fail(w, KS_ERR_INTERNAL);
+		/* Only kj_record_json writes a value at the top level. */
+		if (key != NULL || w->buf.len != w->record_start)
+			fail(w, KS_ERR_INTERNAL);
 		return;
 	}
 	if (!w->first[w->depth])
@@ -248,14 +250,10 @@ void kj_record_begin(struct kj_writer *w, struct ks_time ts,
 		kj_str(w, "program", program);
 }
 
-enum ks_status kj_record_end(struct kj_writer *w)
+static enum ks_status finish(struct kj_writer *w)
 {
 	enum ks_status st;
 
-	if (w->depth != 1)
-		fail(w, KS_ERR_INTERNAL);
-	else
-		close_container(w, '}');
 	put(w, "\n", 1);
 	st = w->st;
 	if (st != KS_OK) {
@@ -268,6 +266,29 @@ enum ks_status kj_record_end(struct kj_writer *w)
 	w->st = KS_OK;
 	w->depth = 0;
 	return st;
+}
+
+enum ks_status kj_record_end(struct kj_writer *w)
+{
+	if (w->depth != 1)
+		fail(w, KS_ERR_INTERNAL);
+	else
+		close_container(w, '}');
+	return finish(w);
+}
+
+enum ks_status kj_record_json(struct kj_writer *w, struct json_object *o)
+{
+	w->record_start = w->buf.len;
+	w->st = KS_OK;
+	w->depth = 0;
+	if (!json_object_is_type(o, json_type_object))
+		fail(w, KS_ERR_USAGE);
+	else
+		kj_json(w, NULL, o);
+	if (w->depth != 0)
+		fail(w, KS_ERR_INTERNAL);
+	return finish(w);
 }
 
 enum ks_status kj_flush(struct kj_writer *w, struct ks_out *out,

@@ -48,6 +48,10 @@ void kj_record_begin(struct kj_writer *w, struct ks_time ts,
 /* Close the record and end the line.  On failure the record is dropped. */
 enum ks_status kj_record_end(struct kj_writer *w);
 
+/* Write a json-c object as a whole record (pass-through of read events);
+ * it is not given a timestamp or program of its own. */
+enum ks_status kj_record_json(struct kj_writer *w, struct json_object *o);
+
 /* Write the buffered records to `out` and empty the buffer. */
 enum ks_status kj_flush(struct kj_writer *w, struct ks_out *out,
 			struct ks_err *err);

@@ -169,3 +169,23 @@ TEST(parse_reports_column)
 	CHECK(o == NULL);
 	kj_parser_free(&p);
 }
+
+/* A line that breaks off inside a surrogate pair must not change how the
+ * next line is read (json-c keeps the half pair across a reset). */
+TEST(parse_state_does_not_leak_after_broken_surrogate)
+{
+	struct kj_parser p;
+	struct json_object *o, *v;
+	struct ks_err err;
+	char bad[] = "{\"e\":\"\\ud83d\\ud:\"}";
+	char good[] = "{\"b\":\"d\\u000b\"}";
+
+	kj_parser_init(&p, 0);
+	CHECK_INT(kj_parse(&p, bad, strlen(bad), &o, &err), KS_ERR_INVALID);
+	REQUIRE(kj_parse(&p, good, strlen(good), &o, &err) == KS_OK);
+	REQUIRE(json_object_object_get_ex(o, "b", &v));
+	CHECK_MEM(json_object_get_string(v),
+		  (size_t)json_object_get_string_len(v), "d\x0b", 2);
+	json_object_put(o);
+	kj_parser_free(&p);
+}
