@@ -28,7 +28,7 @@ SYSCONFDIR ?= $(PREFIX)/etc
 endif
 
 PKG_CONFIG ?= pkg-config
-PKGS       := yara libmagic libpcap json-c
+PKGS       := yara libmagic libpcap json-c libarchive lmdb libcrypto inih
 PKG_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null)
 
