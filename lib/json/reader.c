@@ -13,6 +13,7 @@ void kj_lines_init(struct kj_lines *l, size_t max_line)
 {
 	memset(l, 0, sizeof *l);
 	l->max_line = max_line ? max_line : KJ_DEFAULT_MAX_LINE;
+	l->sep = '\n';
 	/* Room for a partial line at the cap and one more chunk. */
 	ks_buf_init(&l->buf, l->max_line + 1 + KJ_CHUNK);
 }
@@ -46,7 +47,7 @@ enum ks_status kj_lines_next(struct kj_lines *l, char **line, size_t *len,
 		base = (char *)l->buf.data + l->head;
 		avail = l->buf.len - l->head;
 		if (l->skipping) {
-			nl = avail ? memchr(base, '\n', avail) : NULL;
+			nl = avail ? memchr(base, l->sep, avail) : NULL;
 			if (nl == NULL) {
 				ks_buf_reset(&l->buf);
 				l->head = l->scan = 0;
@@ -59,7 +60,7 @@ enum ks_status kj_lines_next(struct kj_lines *l, char **line, size_t *len,
 			l->scan = 0;
 			continue;
 		}
-		nl = avail > l->scan ? memchr(base + l->scan, '\n',
+		nl = avail > l->scan ? memchr(base + l->scan, l->sep,
 					      avail - l->scan) : NULL;
 		if (nl != NULL) {
 			size_t n = (size_t)(nl - base);

@@ -37,6 +37,8 @@ struct kj_lines {
 	size_t max_line;
 	uint64_t line_no;     /* number of the last line returned or refused */
 	int skipping;         /* dropping the tail of an overlong line */
+	int sep;              /* the line separator: '\n' unless set ('\0'
+				 for NUL-separated path lists) */
 };
 
 void kj_lines_init(struct kj_lines *l, size_t max_line);

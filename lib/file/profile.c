@@ -1,0 +1,172 @@
+#include "file/profile.h"
+
+#include <stdio.h>
+#include <string.h>
+
+static const char *const action_names[] = {
+	[KF_ACT_REPORT] = "report",
+	[KF_ACT_BLOCK] = "block",
+	[KF_ACT_DISINFECT] = "disinfect",
+	[KF_ACT_QUARANTINE] = "quarantine",
+	[KF_ACT_DELETE] = "delete",
+};
+
+const char *kf_action_name(enum kf_action a)
+{
+	if ((size_t)a < sizeof action_names / sizeof action_names[0])
+		return action_names[a];
+	return "unknown";
+}
+
+int kf_action_parse(const char *name, enum kf_action *a)
+{
+	for (size_t i = 0; i < sizeof action_names / sizeof action_names[0]; i++) {
+		if (strcmp(name, action_names[i]) == 0) {
+			*a = (enum kf_action)i;
+			return 0;
+		}
+	}
+	return -1;
+}
+
+int kf_profile_chain(struct kf_profile *p, const char *value,
+		     struct ks_err *err)
+{
+	size_t n = 0;
+	char **w = ks_conf_words(value, &n);
+	int rc = 0;
+
+	if (w == NULL) {
+		ks_err_set(err, KS_ERR_NOMEM, "out of memory");
+		return -1;
+	}
+	if (n == 0) {
+		ks_err_set(err, KS_ERR_INVALID, "no action given");
+		rc = -1;
+	} else if (n > KF_MAX_CHAIN) {
+		ks_err_set(err, KS_ERR_INVALID, "more than %d actions",
+			   KF_MAX_CHAIN);
+		rc = -1;
+	}
+	for (size_t i = 0; rc == 0 && i < n; i++) {
+		enum kf_action a;
+
+		if (kf_action_parse(w[i], &a) != 0) {
+			ks_err_set(err, KS_ERR_INVALID,
+				   "unknown action '%s' (report, block, "
+				   "disinfect, quarantine, delete)", w[i]);
+			rc = -1;
+			break;
+		}
+		for (size_t k = 0; k < i; k++) {
+			if (p->chain[k] == a) {
+				ks_err_set(err, KS_ERR_INVALID,
+					   "action '%s' is listed twice", w[i]);
+				rc = -1;
+			}
+		}
+		/* report and block always succeed: anything after them
+		 * would never run, which is surely not what was meant. */
+		if (rc == 0 && i + 1 < n &&
+		    (a == KF_ACT_REPORT || a == KF_ACT_BLOCK)) {
+			ks_err_set(err, KS_ERR_INVALID,
+				   "'%s' always succeeds, so the actions after "
+				   "it would never run", w[i]);
+			rc = -1;
+		}
+		p->chain[i] = a;
+	}
+	if (rc == 0)
+		p->nchain = n;
+	ks_conf_words_free(w);
+	return rc;
+}
+
+static void set(struct kf_profiles *ps, const char *name, const char *chain)
+{
+	struct kf_profile *p = &ps->v[ps->n++];
+
+	memset(p, 0, sizeof *p);
+	snprintf(p->name, sizeof p->name, "%s", name);
+	kf_profile_chain(p, chain, NULL);
+}
+
+void kf_profiles_builtin(struct kf_profiles *ps)
+{
+	ps->n = 0;
+	set(ps, "report", "report");
+	set(ps, "block", "block");
+	set(ps, "quarantine", "quarantine block");
+	set(ps, "disinfect", "disinfect quarantine block");
+	set(ps, "delete", "delete block");
+}
+
+const struct kf_profile *kf_profile_find(const struct kf_profiles *ps,
+					 const char *name)
+{
+	for (size_t i = 0; i < ps->n; i++)
+		if (strcmp(ps->v[i].name, name) == 0)
+			return &ps->v[i];
+	return NULL;
+}
+
+struct conf_ctx {
+	struct kf_profiles *ps;
+	struct ks_conf *c;
+};
+
+static int valid_name(const char *s)
+{
+	if (*s == '\0' || strlen(s) >= sizeof ((struct kf_profile *)0)->name)
+		return 0;
+	for (; *s != '\0'; s++)
+		if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') ||
+		      (*s >= '0' && *s <= '9') || *s == '-' || *s == '_' ||
+		      *s == '.'))
+			return 0;
+	return 1;
+}
+
+static void one_section(void *ctx, const char *section, unsigned line)
+{
+	struct conf_ctx *cc = ctx;
+	const char *name = section + strlen("profile ");
+	struct ks_conf_item *it = ks_conf_get(cc->c, section, "action");
+	struct kf_profile p, *dst;
+	struct ks_err err;
+
+	if (!valid_name(name)) {
+		ks_conf_error(cc->c, line, "[%s]: a profile name is letters, "
+			      "digits, '-', '_' and '.', at most 63", section);
+		return;
+	}
+	if (it == NULL) {
+		ks_conf_error(cc->c, line, "[%s] has no 'action'", section);
+		return;
+	}
+	memset(&p, 0, sizeof p);
+	snprintf(p.name, sizeof p.name, "%s", name);
+	p.line = it->line;
+	if (kf_profile_chain(&p, it->value, &err) != 0) {
+		ks_conf_error(cc->c, it->line, "[%s] action: %s", section,
+			      err.msg);
+		return;
+	}
+	dst = (struct kf_profile *)kf_profile_find(cc->ps, name);
+	if (dst == NULL) {
+		if (cc->ps->n >= KF_MAX_PROFILES) {
+			ks_conf_error(cc->c, line, "more than %d profiles",
+				      KF_MAX_PROFILES);
+			return;
+		}
+		dst = &cc->ps->v[cc->ps->n++];
+	}
+	*dst = p;
+}
+
+void kf_profiles_from_conf(struct kf_profiles *ps, struct ks_conf *c)
+{
+	struct conf_ctx cc = { ps, c };
+
+	ks_conf_sections(c, "profile ", one_section, &cc);
+}
