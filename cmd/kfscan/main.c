@@ -21,7 +21,7 @@ enum {
 static const struct argp_option options[] = {
 	{ NULL, 0, NULL, 0, "Rules and detection:", 1 },
 	{ "rules", 'r', "PATH", 0, "YARA rules: a .yar/.yara file, a directory of them, or a compiled rules file (repeatable)", 1 },
-	{ "no-builtin-rules", OPT_NO_BUILTIN, NULL, 0, "Leave out the built-in rules (the EICAR test file)", 1 },
+	{ "no-builtin-rules", OPT_NO_BUILTIN, NULL, 0, "Leave out the built-in rules (EICAR test file)", 1 },
 	{ "skip-bad-rules", OPT_SKIP_BAD, NULL, 0, "Leave out rule files with errors instead of refusing to start", 1 },
 	{ "save-rules", OPT_SAVE_RULES, "FILE", 0, "Compile the rule sources into FILE and exit", 1 },
 	{ "hashes", 'H', "FILE", 0, "A hash list (SHA-256 or MD5 entries) as a second detection source (repeatable)", 1 },
@@ -331,8 +331,12 @@ int main(int argc, char **argv)
 	struct ks_conf conf;
 	int rc;
 
-	if (argc > 1 && strcmp(argv[1], "quarantine") == 0)
+	if (argc > 1 && strcmp(argv[1], "quarantine") == 0) {
+		static char name[] = "kfscan quarantine";
+
+		argv[1] = name;
 		return kfscan_quarantine(argc - 1, argv + 1);
+	}
 
 	memset(&o, 0, sizeof o);
 	kf_engine_defaults(&o.eng);

@@ -612,7 +612,11 @@ static void open_quarantine(struct run *run)
 	memset(&rec, 0, sizeof rec);
 	if (kf_quar_open(&run->quar, dir, &rec, &err) != KS_OK) {
 		run->quar = NULL;
-		if (needed && run->o->cli.verbosity >= 0)
+		/* Requests may name a profile that needs the store; say so
+		 * up front only when the run's own profile needs it. */
+		if ((profile_needs_store(run->profile) ||
+		     run->o->quarantine != NULL || run->o->cli.verbosity > 0) &&
+		    run->o->cli.verbosity >= 0)
 			fprintf(stderr, "%s: quarantine is not available: %s\n",
 				PROGRAM, err.msg);
 		return;

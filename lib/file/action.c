@@ -31,6 +31,7 @@ static int do_quarantine(struct kf_result *r, const struct kf_action_ctx *ctx,
 {
 	struct kf_quar_info info;
 	struct ks_err err;
+	const char *path;
 
 	if (ctx->quar == NULL) {
 		at->detail = "no quarantine directory is configured";
@@ -44,7 +45,23 @@ static int do_quarantine(struct kf_result *r, const struct kf_action_ctx *ctx,
 	info.vm = ctx->vm;
 	info.reason = reason;
 	info.sha256 = r->sha256;
-	if (kf_quar_put(ctx->quar, r->fd, &r->st, r->path, &info, remove,
+	/* The entry records an absolute path, so that a restore from
+	 * another directory puts the file back where it was. */
+	path = r->path;
+	if (path[0] != '/') {
+		char cwd[4096];
+
+		if (getcwd(cwd, sizeof cwd) == NULL) {
+			at->detail = "cannot tell the current directory";
+			return 0;
+		}
+		path = ks_arena_printf(&r->arena, "%s/%s", cwd, r->path);
+		if (path == NULL) {
+			at->detail = "out of memory";
+			return 0;
+		}
+	}
+	if (kf_quar_put(ctx->quar, r->fd, &r->st, path, &info, remove,
 			at->quarantine_id, &err) != KS_OK) {
 		at->detail = ks_arena_strdup(&r->arena, err.msg);
 		at->quarantine_id[0] = '\0';

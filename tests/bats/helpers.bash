@@ -20,3 +20,18 @@ validate_records() {
 field() {
 	jq -r "$1"
 }
+
+# The EICAR anti-virus test file, made at run time (never committed).
+eicar() {
+	printf '%s%s' 'X5O!P%@AP[4\PZX54(P^)7CC)7}$EICAR-STANDARD-' 'ANTIVIRUS-TEST-FILE!$H+H*'
+}
+
+# kfscan with no cache and one worker unless the test says otherwise.
+kfs() {
+	kfscan --no-cache -j1 "$@"
+}
+
+# Records of one event type from a JSON Lines output.
+records() {
+	jq -c "select(.event_type == \"$1\")"
+}
