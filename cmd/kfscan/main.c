@@ -15,7 +15,7 @@ enum {
 	OPT_MAX_SIZE, OPT_TIMEOUT, OPT_NO_ARCHIVES, OPT_ARCHIVE_DEPTH,
 	OPT_ARCHIVE_MEMBERS, OPT_ARCHIVE_SIZE, OPT_ARCHIVE_RATIO,
 	OPT_QUARANTINE, OPT_CACHE, OPT_NO_CACHE, OPT_CONFIG, OPT_VM,
-	OPT_DETECTIONS_ONLY, OPT_NO_STATS,
+	OPT_DETECTIONS_ONLY, OPT_NO_STATS, OPT_DESCRIBE,
 };
 
 static const struct argp_option options[] = {
@@ -54,6 +54,7 @@ static const struct argp_option options[] = {
 	{ "no-cache", OPT_NO_CACHE, NULL, 0, "Scan every file, and keep no cache", 4 },
 	{ "detections-only", OPT_DETECTIONS_ONLY, NULL, 0, "Write records only for detections and errors", 4 },
 	{ "no-stats", OPT_NO_STATS, NULL, 0, "Do not write the final stats record", 4 },
+	{ "describe", OPT_DESCRIBE, NULL, 0, "Give libmagic's description of every file, not only of detections", 4 },
 	{ 0 }
 };
 
@@ -160,6 +161,7 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 	case OPT_NO_CACHE: o->no_cache = 1; break;
 	case OPT_DETECTIONS_ONLY: o->detections_only = 1; break;
 	case OPT_NO_STATS: o->no_stats = 1; break;
+	case OPT_DESCRIBE: o->eng.describe_all = 1; break;
 	case ARGP_KEY_ARGS:
 		o->paths = state->argv + state->next;
 		o->npaths = state->argc - state->next;

@@ -21,8 +21,19 @@
  * consistency of the file.  A cache that cannot be opened (corrupt, no
  * space, read-only) is reported and the caller scans without it.
  *
+ * Because a cache entry makes a file skip the scan, the cache file must
+ * belong to the caller (or root) and must not be writable by others:
+ * kf_cache_open refuses it otherwise (KS_ERR_PERM).  Another process that
+ * reopens the cache with another fingerprint makes this one's gets miss
+ * and its puts be dropped.
+ *
  * Threads: kf_cache_get and kf_cache_put may be called from several
- * threads at once; the cache serializes what needs it.
+ * threads at once; the cache serializes what needs it.  One process must
+ * not open the same cache twice (an LMDB rule).
+ *
+ * When the file reaches max_bytes, puts are no longer stored; the next
+ * flush or close returns KS_ERR_LIMIT once, saying how many were dropped,
+ * which callers treat as a notice, not a failure of the scan.
  */
 #ifndef KS_FILE_CACHE_H
 #define KS_FILE_CACHE_H

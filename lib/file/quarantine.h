@@ -18,11 +18,22 @@
  *   quarantine-after-copy, quarantine-after-meta, quarantine-after-rename,
  *   quarantine-after-unlink
  * and restore has: restore-after-copy, restore-after-link.
- * kf_quar_open recovers from an interrupted move: tmp-* files are removed
- * (the original was not yet touched); an entry whose original path still
- * holds the same file (st_ino and SHA-256 recorded in the metadata match)
- * was interrupted before the unlink, which recovery completes.  At every
- * point, the file is in its place, in the store, or both.
+ * A move that is to remove the original first writes "ID.pending", and
+ * removes it after the unlink; a restore writes "ID.restore" naming its
+ * temporary file beside the target.  kf_quar_open recovers from an
+ * interrupted operation: tmp-* files are removed (the original was not yet
+ * touched); for an ID.pending entry whose original path still holds the
+ * same file (device, inode and SHA-256 as recorded) the unlink is
+ * completed; the temporary copy an interrupted restore left beside its
+ * target is removed.  Entries without a marker are never touched, so a
+ * copy kept on purpose (disinfect-backup, restore --keep) is never taken
+ * for an unfinished move.  At every point, the file is in its place, in the
+ * store, or both.
+ *
+ * Every open store holds a shared lock on the directory; recovery runs only
+ * when no other process has the store open, so one process never removes
+ * another's work in progress.  The store must belong to the effective
+ * user.
  *
  * Ids are "YYYYMMDDTHHMMSSZ-" + 16 lowercase hex digits (random); every
  * function that takes an id from outside checks that form first, so an id
@@ -64,8 +75,10 @@ struct kf_quar_meta {
 
 void kf_quar_meta_free(struct kf_quar_meta *m);
 
-/* Serialize / parse the metadata file's JSON object.  The parser takes
- * untrusted text (a store may be tampered with) and checks every field. */
+/* Serialize / parse the metadata file's JSON object (one line; the text
+ * from kf_quar_meta_format is the caller's to free()).  The parser takes
+ * untrusted text (a store may be tampered with) and checks every field;
+ * on failure the struct is left zeroed. */
 enum ks_status kf_quar_meta_format(const struct kf_quar_meta *m,
 				   char **text, size_t *len);
 enum ks_status kf_quar_meta_parse(const char *text, size_t len,
@@ -94,8 +107,12 @@ struct kf_quar_info {
 /*
  * Copy the file open on `fd` (read with pread from offset 0; `st` is its
  * fstat) into the store, and when remove_original is set unlink `path`
- * afterwards.  id_out receives the new entry's id.  On failure nothing is
- * left in the store and the original is untouched.
+ * afterwards.  id_out receives the new entry's id.  When the copy fails,
+ * nothing is left in the store and the original is untouched.  When the
+ * copy is made but `path` no longer names the file (it was replaced or
+ * removed meanwhile), the entry stays in the store, id_out names it, and
+ * the error says so.  `path` should be absolute: restore and recovery use
+ * it as it is.
  */
 enum ks_status kf_quar_put(struct kf_quar *q, int fd, const struct stat *st,
 			   const char *path, const struct kf_quar_info *info,
@@ -110,7 +127,8 @@ enum ks_status kf_quar_get(struct kf_quar *q, const char *id,
 			   struct kf_quar_meta *m, struct ks_err *err);
 
 /* Call back for each entry, in id order; an entry whose metadata cannot be
- * read is passed with m == NULL and the reason in `why`. */
+ * read is passed with m == NULL and the reason in `why`.  A non-zero
+ * return from the callback stops the listing. */
 typedef int (*kf_quar_list_cb)(void *ctx, const char *id,
 			       const struct kf_quar_meta *m, const char *why);
 enum ks_status kf_quar_list(struct kf_quar *q, kf_quar_list_cb cb, void *ctx,
@@ -126,7 +144,8 @@ enum {
  * checked against the recorded SHA-256, written beside the target, given
  * the recorded mode, owner (when the process may) and times, synced, and
  * moved into place without replacing an existing file unless
- * KF_QUAR_OVERWRITE.  Then the entry is deleted unless KF_QUAR_KEEP.
+ * KF_QUAR_OVERWRITE (an existing target is KS_ERR_USAGE, "target
+ * exists").  Then the entry is deleted unless KF_QUAR_KEEP.
  * *owner_restored says whether chown succeeded (it needs privileges).
  */
 enum ks_status kf_quar_restore(struct kf_quar *q, const char *id,

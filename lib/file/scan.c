@@ -521,7 +521,6 @@ static void scan_bytes(struct kf_worker *w, const uint8_t *data, size_t len,
 	r->have_sha256 = 1;
 	r->have_md5 = w->e->hashes != NULL && kf_hashlist_has_md5(w->e->hashes);
 	r->mime = magic_of(w, w->mime, data, len);
-	r->desc = magic_of(w, w->desc, data, len);
 	w->member = NULL;
 	run_rules(w, data, len, name, r->mime, owner);
 	hash_lookup(w, r->sha256, r->have_md5 ? r->md5 : NULL, len);
@@ -529,6 +528,11 @@ static void scan_bytes(struct kf_worker *w, const uint8_t *data, size_t len,
 						   : UINT64_MAX;
 	if (w->e->o.archives && kf_archive_mime(r->mime))
 		scan_archive(w, data, len, name, 1);
+	/* libmagic's description costs as much again as the MIME type, so
+	 * it is worked out for detections (where an analyst reads it) and
+	 * only for every file when asked. */
+	if (w->e->o.describe_all || r->nmatches > 0)
+		r->desc = magic_of(w, w->desc, data, len);
 	r->data = data;
 	r->len = len;
 }
@@ -600,7 +604,8 @@ void kf_scan_path(struct kf_worker *w, const char *path, int flags,
 		memcpy(r->sha256, ce.sha256, sizeof r->sha256);
 		r->have_sha256 = 1;
 		r->mime = ks_arena_strdup(&r->arena, ce.mime);
-		r->desc = ks_arena_strdup(&r->arena, ce.desc);
+		if (ce.desc[0] != '\0')
+			r->desc = ks_arena_strdup(&r->arena, ce.desc);
 		r->cached = 1;
 		goto done;
 	}
@@ -655,7 +660,7 @@ void kf_scan_path(struct kf_worker *w, const char *path, int flags,
 	if (cache != NULL && r->nmatches == 0 && r->err_msg == NULL) {
 		memcpy(ce.sha256, r->sha256, sizeof ce.sha256);
 		snprintf(ce.mime, sizeof ce.mime, "%s", r->mime);
-		snprintf(ce.desc, sizeof ce.desc, "%s", r->desc);
+		snprintf(ce.desc, sizeof ce.desc, "%s", r->desc ? r->desc : "");
 		kf_cache_put(cache, &r->st, &ce);
 	}
 done:

@@ -44,6 +44,8 @@ struct kf_engine_opts {
 	unsigned archive_depth;      /* nesting levels opened */
 	struct kf_archive_limits alim;
 	uint64_t max_matches;        /* match records kept per file */
+	int describe_all;            /* libmagic's description for every
+					file, not only for detections */
 };
 
 struct kf_engine {

@@ -31,7 +31,17 @@
  *     none is counted as excluded.
  * Directory entries are visited in name order (strcmp), so runs are
  * reproducible.  Paths are built as root + "/" + names and may hold any
- * byte but NUL.
+ * byte but NUL.  Patterns are matched with fnmatch(3) and no flags, so '*'
+ * also matches '/' and a leading '.'.  A root that is a directory is never
+ * excluded (--exclude '.*' must not drop "."); a root that is a file is
+ * judged like kf_walk_excluded.
+ *
+ * Resources: the walk is not recursive (one record per level on the heap),
+ * keeps at most the root and the 32 deepest directories open (reopening a
+ * closed level through ".." or by name, checking its identity), caps depth
+ * at 4096 levels whatever max_depth says (reported as "depth") and the
+ * names held in memory at 256 MiB (a directory over it is an ERROR entry
+ * with ENOMEM, its names read so far still visited).
  */
 #ifndef KS_FILE_WALK_H
 #define KS_FILE_WALK_H
@@ -68,7 +78,8 @@ struct kf_walk_entry {
 };
 
 struct kf_walk_stats {
-	uint64_t files, skipped, errors, excluded, dirs;
+	uint64_t files, skipped, errors, excluded;
+	uint64_t dirs;    /* directories entered, the root included */
 };
 
 /* Return 0 to go on, non-zero to stop the walk (kf_walk then returns
