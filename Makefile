@@ -86,7 +86,7 @@ MAN_PAGES := $(sort $(wildcard man/*.[1-8]))
 .SECONDARY:
 
 .PHONY: all tools lib unit-bin test-tools replay-bins check check-run demo \
-        unit bats golden fuzz-replay lint-man schemas fuzz fuzz-bins \
+        unit bats golden fuzz-replay lint-man schemas fuzz fuzz-bins conformance \
         install uninstall clean deps fuzz-merge
 
 all: tools test-tools
@@ -170,6 +170,13 @@ bats: tools test-tools
 golden: tools test-tools
 	KSVM_BIN=$(CURDIR)/$(B)/bin KSVM_TESTBIN=$(CURDIR)/$(B)/tests \
 	    tests/golden/run
+
+# Conformance runs on reference data kept beside the project
+# (../shared/data); each script skips, saying so, when its data is absent.
+conformance: tools
+	@fail=0; for c in tests/conformance/*; do \
+	    $$c $(B)/bin || fail=1; \
+	done; exit $$fail
 
 fuzz-replay: $(REPLAY_BINS)
 	@fail=0; for n in $(FUZZ_NAMES); do \
