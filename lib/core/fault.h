@@ -15,8 +15,13 @@ static inline void ks_fault_point(const char *name)
 {
 	(void)name;
 }
+static inline void ks_pause_point(const char *name)
+{
+	(void)name;
+}
 #else
 void ks_fault_point(const char *name);
+void ks_pause_point(const char *name);
 #endif
 
 #endif

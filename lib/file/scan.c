@@ -10,6 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "core/fault.h"
 #include "core/timefmt.h"
 
 #define RESULT_ARENA_MAX (16u << 20)
@@ -651,6 +652,7 @@ void kf_scan_path(struct kf_worker *w, const char *path, int flags,
 		got += (size_t)k;
 	}
 	w->buf.len = got;
+	ks_pause_point("scan-after-read");
 	if (fstat(fd, &st2) != 0 || got != (size_t)r->st.st_size ||
 	    !same_times(&r->st, &st2)) {
 		set_error(r, KS_ERR_INVALID, 0, "%s changed while it was read", path);

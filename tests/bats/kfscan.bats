@@ -452,3 +452,35 @@ for line in sys.stdin:
 	run --separate-stderr kfscan quarantine frobnicate
 	assert_failure 2
 }
+
+@test "a file that changes while it is scanned is an error record, not a crash" {
+	head -c 100000 /dev/urandom >"$T/moving.bin"
+	KSVM_PAUSE=scan-after-read KSVM_PAUSE_FILE="$T/paused" \
+		kfscan --no-cache -j1 "$T/moving.bin" >"$T/out" 2>"$T/err" 3>&- &
+	pid=$!
+	for _ in $(seq 300); do [ -e "$T/paused" ] && break; sleep 0.05; done
+	[ -e "$T/paused" ]
+	truncate -s 10 "$T/moving.bin"
+	rm "$T/paused"
+	rc=0
+	wait "$pid" || rc=$?
+	[ "$rc" = 2 ]
+	[ "$(records file <"$T/out" | jq -r '"\(.verdict) \(.error.kind)"')" = "error invalid" ]
+	[[ "$(records file <"$T/out" | jq -r .error.message)" == *"changed while it was read"* ]]
+}
+
+@test "SIGTERM in --requests mode answers every request already read, then exits 0" {
+	mkfifo "$T/in"
+	kfscan --requests --no-cache -j2 <"$T/in" >"$T/out" 2>"$T/err" 3>&- &
+	pid=$!
+	exec 7>"$T/in"
+	for i in 1 2 3; do echo "{\"id\":$i,\"path\":\"$T/tree/sub/readme.txt\"}" >&7; done
+	for _ in $(seq 100); do [ "$(records file <"$T/out" | wc -l)" = 3 ] && break; sleep 0.05; done
+	kill -TERM "$pid"
+	rc=0
+	wait "$pid" || rc=$?
+	exec 7>&-
+	[ "$rc" = 0 ]
+	[ "$(records file <"$T/out" | jq -r .id | sort | tr '\n' ' ')" = "1 2 3 " ]
+	[ "$(records stats <"$T/out" | jq -r .stats.files)" = 3 ]
+}
