@@ -165,7 +165,7 @@ unit: $(UNIT_BIN)
 
 bats: tools test-tools
 	KSVM_BIN=$(CURDIR)/$(B)/bin KSVM_TESTBIN=$(CURDIR)/$(B)/tests \
-	    bats --tap tests/bats
+	    KSVM_BUILD=$(B) KSVM_SANITIZE=$(SANITIZE) bats --tap tests/bats
 
 golden: tools test-tools
 	KSVM_BIN=$(CURDIR)/$(B)/bin KSVM_TESTBIN=$(CURDIR)/$(B)/tests \
