@@ -37,7 +37,10 @@ struct opts {
 	    set_ratio;
 	char **paths;
 	int npaths;
+	char **conf_words[2];   /* word lists from the configuration file */
 };
+
+void opts_free(struct opts *o);
 
 /* run.c: scan what the options say; returns the exit code. */
 int kfscan_run(struct opts *o, struct kf_profiles *profiles);

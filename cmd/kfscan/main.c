@@ -246,8 +246,9 @@ static const char *conf_str(struct ks_conf *c, const char *key,
 	return cli != NULL ? cli : it != NULL ? it->value : NULL;
 }
 
-/* Words of a list setting, kept alive for the run. */
-static void conf_list(struct ks_conf *c, const char *key, struct strlist *l)
+/* Words of a list setting, kept alive for the run in *keep. */
+static void conf_list(struct ks_conf *c, const char *key, struct strlist *l,
+		      char ***keep)
 {
 	struct ks_conf_item *it = ks_conf_get(c, "kfscan", key);
 	char **w;
@@ -257,8 +258,19 @@ static void conf_list(struct ks_conf *c, const char *key, struct strlist *l)
 	w = ks_conf_words(it->value, NULL);
 	for (size_t i = 0; w != NULL && w[i] != NULL; i++)
 		strlist_add(l, w[i]);
-	/* The strings now belong to the list; free only the array. */
-	free(w);
+	*keep = w;
+}
+
+void opts_free(struct opts *o)
+{
+	struct strlist *lists[] = { &o->rules, &o->hashes, &o->include,
+				    &o->exclude, &o->exclude_path,
+				    &o->files_from };
+
+	for (size_t i = 0; i < sizeof lists / sizeof lists[0]; i++)
+		free(lists[i]->v);
+	for (size_t i = 0; i < 2; i++)
+		ks_conf_words_free(o->conf_words[i]);
 }
 
 static void conf_bool(struct ks_conf *c, const char *key, int *dst)
@@ -287,9 +299,9 @@ static int load_config(struct opts *o, struct ks_conf *c,
 	}
 	/* Rules and hash lists from the file come before the command line's. */
 	if (o->rules.n == 0)
-		conf_list(c, "rules", &o->rules);
+		conf_list(c, "rules", &o->rules, &o->conf_words[0]);
 	if (o->hashes.n == 0)
-		conf_list(c, "hashes", &o->hashes);
+		conf_list(c, "hashes", &o->hashes, &o->conf_words[1]);
 	o->quarantine = conf_str(c, "quarantine", o->quarantine);
 	o->cache = conf_str(c, "cache", o->cache);
 	o->profile = conf_str(c, "profile", o->profile);
@@ -348,6 +360,7 @@ int main(int argc, char **argv)
 	ks_conf_init(&conf);
 	if (o.config != NULL && load_config(&o, &conf, &profiles) != 0) {
 		ks_conf_free(&conf);
+		opts_free(&o);
 		return KS_EXIT_FAIL;
 	}
 	if (o.profile == NULL)
@@ -355,11 +368,13 @@ int main(int argc, char **argv)
 	if (kf_profile_find(&profiles, o.profile) == NULL) {
 		fprintf(stderr, "%s: unknown profile '%s'\n", PROGRAM, o.profile);
 		ks_conf_free(&conf);
+		opts_free(&o);
 		return KS_EXIT_FAIL;
 	}
 	/* The archive member cap follows the file size cap. */
 	o.eng.alim.max_member_size = o.eng.max_size;
 	rc = kfscan_run(&o, &profiles);
 	ks_conf_free(&conf);
+	opts_free(&o);
 	return rc;
 }

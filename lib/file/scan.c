@@ -242,7 +242,7 @@ static void record_rule(struct kf_worker *w, YR_SCAN_CONTEXT *ctx,
 	const char *tag;
 	YR_META *meta;
 	YR_STRING *s;
-	YR_MATCH *hit;
+	YR_MATCH hit;
 	size_t n;
 
 	if (m == NULL)
@@ -282,15 +282,25 @@ static void record_rule(struct kf_worker *w, YR_SCAN_CONTEXT *ctx,
 	}
 	m->hits = ks_arena_alloc(a, MAX_HITS_PER_RULE * sizeof *m->hits);
 	yr_rule_strings_foreach(rule, s) {
-		yr_string_matches_foreach(ctx, s, hit) {
+		/* libyara 4.2 allocates YR_MATCH records without aligning
+		 * them, so they are copied out before being read (the
+		 * yr_string_matches_foreach macro would read them in place,
+		 * which is undefined behaviour on a misaligned record). */
+		const void *p = ctx->matches[s->idx].head;
+
+		while (p != NULL) {
+			memcpy(&hit, p, sizeof hit);
+			p = hit.next;
+			if (hit.is_private)
+				continue;
 			m->hits_total++;
 			if (m->hits == NULL || m->nhits >= MAX_HITS_PER_RULE)
 				continue;
 			struct kf_hit *h = &m->hits[m->nhits++];
 
 			h->id = ks_arena_strdup(a, s->identifier);
-			h->offset = (uint64_t)(hit->base + hit->offset);
-			h->length = (uint32_t)hit->match_length;
+			h->offset = (uint64_t)(hit.base + hit.offset);
+			h->length = (uint32_t)hit.match_length;
 		}
 	}
 }
