@@ -5,6 +5,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <malloc.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -642,6 +643,10 @@ int kfscan_run(struct opts *o, struct kf_profiles *ps)
 	unsigned nw;
 	int rc = KS_EXIT_FAIL, found = 0, failed;
 
+	/* File buffers over 1 MiB are mapped and unmapped each time
+	 * (glibc's moving threshold would otherwise keep the largest file's
+	 * memory in the heap for the rest of the run). */
+	mallopt(M_MMAP_THRESHOLD, 1 << 20);
 	memset(&run, 0, sizeof run);
 	run.o = o;
 	run.ps = ps;

@@ -17,6 +17,7 @@
 #define MAX_HITS_PER_RULE 16
 #define MAGIC_BYTES (1u << 20)   /* libmagic looks at the first MiB */
 #define OWNER_CACHE 64
+#define BIG_BUFFER (1u << 20)
 
 struct owner_slot {
 	uid_t uid;
@@ -147,6 +148,13 @@ struct kf_worker *kf_worker_new(const struct kf_engine *e, struct ks_err *err)
 			goto fail;
 		}
 		yr_scanner_set_callback(w->scanners[i], yara_cb, w);
+		/* The bytes are in our own heap buffer, never a mapping that
+		 * a truncation could pull away, so libyara's SIGBUS guard
+		 * (signal handlers set and reset around every scan) is not
+		 * needed; this also rules out matches only reported after a
+		 * fault. */
+		yr_scanner_set_flags(w->scanners[i], SCAN_FLAGS_REPORT_RULES_MATCHING |
+							     SCAN_FLAGS_NO_TRYCATCH);
 		if (e->o.timeout_s > 0)
 			yr_scanner_set_timeout(w->scanners[i], e->o.timeout_s);
 	}
@@ -595,6 +603,11 @@ void kf_scan_path(struct kf_worker *w, const char *path, int flags,
 	int fd;
 
 	w->r = r;
+	/* A buffer grown for a large file goes back to the system before the
+	 * next file, so memory follows the files being scanned now, not the
+	 * largest ever seen (the same as mapping each file would). */
+	if (w->buf.cap > BIG_BUFFER)
+		ks_buf_free(&w->buf);
 	r->path = ks_arena_strdup(&r->arena, path);
 	if ((flags & KF_SCAN_FOLLOW ? stat(path, &lst) : lstat(path, &lst)) != 0) {
 		set_error(r, ks_status_from_errno(errno), errno, "cannot open %s", path);
