@@ -15,7 +15,7 @@ enum {
 	OPT_MAX_SIZE, OPT_TIMEOUT, OPT_NO_ARCHIVES, OPT_ARCHIVE_DEPTH,
 	OPT_ARCHIVE_MEMBERS, OPT_ARCHIVE_SIZE, OPT_ARCHIVE_RATIO,
 	OPT_QUARANTINE, OPT_CACHE, OPT_NO_CACHE, OPT_CONFIG, OPT_VM,
-	OPT_DETECTIONS_ONLY, OPT_NO_STATS, OPT_DESCRIBE,
+	OPT_DETECTIONS_ONLY, OPT_NO_STATS, OPT_DESCRIBE, OPT_NO_TYPES,
 };
 
 static const struct argp_option options[] = {
@@ -55,6 +55,7 @@ static const struct argp_option options[] = {
 	{ "detections-only", OPT_DETECTIONS_ONLY, NULL, 0, "Write records only for detections and errors", 4 },
 	{ "no-stats", OPT_NO_STATS, NULL, 0, "Do not write the final stats record", 4 },
 	{ "describe", OPT_DESCRIBE, NULL, 0, "Give libmagic's description of every file, not only of detections", 4 },
+	{ "no-types", OPT_NO_TYPES, NULL, 0, "Do not identify file types with libmagic (faster; no MIME type, rules see an empty filetype)", 4 },
 	{ 0 }
 };
 
@@ -162,6 +163,7 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 	case OPT_DETECTIONS_ONLY: o->detections_only = 1; break;
 	case OPT_NO_STATS: o->no_stats = 1; break;
 	case OPT_DESCRIBE: o->eng.describe_all = 1; break;
+	case OPT_NO_TYPES: o->eng.no_types = 1; break;
 	case ARGP_KEY_ARGS:
 		o->paths = state->argv + state->next;
 		o->npaths = state->argc - state->next;
@@ -170,6 +172,9 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 		if (o->requests && (o->npaths > 0 || o->files_from.n > 0))
 			argp_error(state, "--requests reads stdin: give no paths "
 				   "and no --files-from");
+		if (o->eng.no_types && o->eng.describe_all)
+			argp_error(state, "--describe and --no-types exclude "
+				   "each other");
 		if (!o->requests && o->npaths == 0 && o->files_from.n == 0 &&
 		    o->save_rules == NULL)
 			argp_error(state, "nothing to scan: give paths, "

@@ -576,12 +576,25 @@ static enum ks_status run(struct iter *it, const uint8_t *data, size_t len,
 	support_filters(it->a);
 	if (!it->raw_only) {
 		/*
-		 * Every format libarchive reads.  The mtree reader would
-		 * open the local files that an mtree text names only with
-		 * its "checkfs" option, which is off unless asked for, so it
-		 * is harmless here.
+		 * Every container format libarchive reads, named one by one:
+		 * "all" would add mtree, which takes any list of paths in a
+		 * text file for an archive of thousands of empty members,
+		 * and "empty", which takes an empty file for an archive.
+		 * Since every scanned file is offered here, those two would
+		 * turn ordinary text into archives.
 		 */
-		archive_read_support_format_all(it->a);
+		archive_read_support_format_7zip(it->a);
+		archive_read_support_format_ar(it->a);
+		archive_read_support_format_cab(it->a);
+		archive_read_support_format_cpio(it->a);
+		archive_read_support_format_iso9660(it->a);
+		archive_read_support_format_lha(it->a);
+		archive_read_support_format_rar(it->a);
+		archive_read_support_format_rar5(it->a);
+		archive_read_support_format_tar(it->a);
+		archive_read_support_format_warc(it->a);
+		archive_read_support_format_xar(it->a);
+		archive_read_support_format_zip(it->a);
 	}
 	/* Last resort for a compressed stream that holds no archive. */
 	archive_read_support_format_raw(it->a);

@@ -455,8 +455,11 @@ static int member_cb(void *ctx, const struct kf_archive_member *m)
 		ai->capped_size = 1;
 		return 0;
 	}
+	/* Nothing can hide in an empty member. */
+	if (m->size == 0)
+		return 0;
 	w->member = name;
-	mime = magic_of(w, w->mime, m->data, m->size);
+	mime = w->e->o.no_types ? "" : magic_of(w, w->mime, m->data, m->size);
 	run_rules(w, m->data, m->size, name, mime, NULL);
 	if (w->e->hashes != NULL) {
 		ks_digest_reset(w->dg);
@@ -465,8 +468,7 @@ static int member_cb(void *ctx, const struct kf_archive_member *m)
 		hash_lookup(w, sha, kf_hashlist_has_md5(w->e->hashes) ? md5 : NULL,
 			    m->size);
 	}
-	if (kf_archive_mime(mime))
-		scan_archive(w, m->data, m->size, name, mc->depth + 1);
+	scan_archive(w, m->data, m->size, name, mc->depth + 1);
 	w->member = saved;
 	return 0;
 }
@@ -539,18 +541,22 @@ static void scan_bytes(struct kf_worker *w, const uint8_t *data, size_t len,
 	ks_digest_final(w->dg, r->sha256, r->md5);
 	r->have_sha256 = 1;
 	r->have_md5 = w->e->hashes != NULL && kf_hashlist_has_md5(w->e->hashes);
-	r->mime = magic_of(w, w->mime, data, len);
+	if (!w->e->o.no_types)
+		r->mime = magic_of(w, w->mime, data, len);
 	w->member = NULL;
 	run_rules(w, data, len, name, r->mime, owner);
 	hash_lookup(w, r->sha256, r->have_md5 ? r->md5 : NULL, len);
 	w->archive_budget = w->e->o.alim.max_total ? w->e->o.alim.max_total
 						   : UINT64_MAX;
-	if (w->e->o.archives && kf_archive_mime(r->mime))
+	/* libarchive recognizes its formats by their signatures (about ten
+	 * microseconds for data that is none of them), so every file is
+	 * offered to it: a misnamed or untyped archive is opened too. */
+	if (w->e->o.archives)
 		scan_archive(w, data, len, name, 1);
 	/* libmagic's description costs as much again as the MIME type, so
 	 * it is worked out for detections (where an analyst reads it) and
 	 * only for every file when asked. */
-	if (w->e->o.describe_all || r->nmatches > 0)
+	if (!w->e->o.no_types && (w->e->o.describe_all || r->nmatches > 0))
 		r->desc = magic_of(w, w->desc, data, len);
 	r->data = data;
 	r->len = len;
@@ -627,7 +633,8 @@ void kf_scan_path(struct kf_worker *w, const char *path, int flags,
 	if (cache != NULL && kf_cache_get(cache, &lst, &ce)) {
 		memcpy(r->sha256, ce.sha256, sizeof r->sha256);
 		r->have_sha256 = 1;
-		r->mime = ks_arena_strdup(&r->arena, ce.mime);
+		if (ce.mime[0] != '\0')
+			r->mime = ks_arena_strdup(&r->arena, ce.mime);
 		if (ce.desc[0] != '\0')
 			r->desc = ks_arena_strdup(&r->arena, ce.desc);
 		r->cached = 1;
@@ -684,7 +691,7 @@ void kf_scan_path(struct kf_worker *w, const char *path, int flags,
 	scan_bytes(w, w->buf.data, got, path, r->owner);
 	if (cache != NULL && r->nmatches == 0 && r->err_msg == NULL) {
 		memcpy(ce.sha256, r->sha256, sizeof ce.sha256);
-		snprintf(ce.mime, sizeof ce.mime, "%s", r->mime);
+		snprintf(ce.mime, sizeof ce.mime, "%s", r->mime ? r->mime : "");
 		snprintf(ce.desc, sizeof ce.desc, "%s", r->desc ? r->desc : "");
 		kf_cache_put(cache, &r->st, &ce);
 	}

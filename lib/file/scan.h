@@ -46,6 +46,8 @@ struct kf_engine_opts {
 	uint64_t max_matches;        /* match records kept per file */
 	int describe_all;            /* libmagic's description for every
 					file, not only for detections */
+	int no_types;                /* no libmagic at all: no MIME type,
+					an empty filetype for the rules */
 };
 
 struct kf_engine {
