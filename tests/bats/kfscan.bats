@@ -484,3 +484,15 @@ for line in sys.stdin:
 	[ "$(records file <"$T/out" | jq -r .id | sort | tr '\n' ' ')" = "1 2 3 " ]
 	[ "$(records stats <"$T/out" | jq -r .stats.files)" = 3 ]
 }
+
+@test "the sample configuration (samples/etc/ksvm.conf) is valid for kfscan" {
+	mkdir -p "$T/rules"
+	cp "$TOP"/samples/rules/*.yar "$T/rules/"
+	sed -e "s|/etc/ksvm/rules|$T/rules|" -e "s|/var/lib/ksvm/quarantine|$Q|" \
+	    -e "s|/var/cache/ksvm/kfscan.lmdb|$T/cache.lmdb|" "$TOP/samples/etc/ksvm.conf" >"$T/ksvm.conf"
+	run --separate-stderr kfscan --config "$T/ksvm.conf" -j1 "$T/tree"
+	assert_failure 1
+	[ -z "$stderr" ]
+	[ "$(records file <<<"$output" | jq -r 'select(.verdict=="infected") | "\(.profile) \(.action.taken)"')" = "standard quarantine" ]
+	[ "$(records stats <<<"$output" | jq -r .stats.rules)" = 4 ]
+}

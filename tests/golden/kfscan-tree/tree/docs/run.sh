@@ -1,0 +1,2 @@
+#!/bin/sh
+exec /usr/bin/env python3 "$@"
