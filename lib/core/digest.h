@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "core/hex.h"
 #include "core/status.h"
 
 #define KS_SHA256_LEN 32
@@ -31,11 +32,5 @@ enum ks_status ks_digest_final(struct ks_digest *d,
 
 /* One-shot SHA-256 of a buffer. */
 enum ks_status ks_sha256(const void *p, size_t n, uint8_t out[KS_SHA256_LEN]);
-
-/* Lowercase hex of n bytes into out[2n + 1]; returns out. */
-char *ks_hex(const uint8_t *p, size_t n, char *out);
-
-/* Parse exactly 2n hex digits (either case) into out[n]; 0 or -1. */
-int ks_unhex(const char *s, size_t n, uint8_t *out);
 
 #endif

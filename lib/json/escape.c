@@ -2,6 +2,7 @@
 
 #include <string.h>
 
+#include "core/hex.h"
 #include "core/utf8.h"
 
 static const char hexdig[] = "0123456789abcdef";
@@ -102,17 +103,6 @@ enum ks_status kj_escape_cstr(struct ks_buf *b, const char *s)
 	return kj_escape(b, s, s != NULL ? strlen(s) : 0);
 }
 
-static int hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* Value of the \uXXXX escape at t[i] (t[i] == '\\'), or -1. */
 static long uescape(const char *t, size_t i, size_t n)
 {
@@ -122,7 +112,7 @@ static long uescape(const char *t, size_t i, size_t n)
 	if (n - i < 6 || t[i + 1] != 'u')
 		return -1;
 	for (k = 2; k < 6; k++) {
-		d = hexval((unsigned char)t[i + (size_t)k]);
+		d = ks_hexval((unsigned char)t[i + (size_t)k]);
 		if (d < 0)
 			return -1;
 		v = v << 4 | d;

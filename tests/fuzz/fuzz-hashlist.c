@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/hex.h"
 #include "file/hashlist.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -28,17 +29,6 @@ struct probe {
 	const char *name;
 };
 
-static int hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* The sum a line starts with (after blanks), read loosely: any hex run of
  * 32 or more digits gives an MD5 or SHA-256 to look up. */
 static int line_sum(const uint8_t *s, size_t n, struct probe *p)
@@ -47,7 +37,7 @@ static int line_sum(const uint8_t *s, size_t n, struct probe *p)
 
 	while (i < n && (s[i] == ' ' || s[i] == '\t'))
 		i++;
-	while (i + k < n && hexval(s[i + k]) >= 0)
+	while (i + k < n && ks_hexval(s[i + k]) >= 0)
 		k++;
 	if (k < 2 * KS_MD5_LEN)
 		return -1;
@@ -55,8 +45,8 @@ static int line_sum(const uint8_t *s, size_t n, struct probe *p)
 	k = p->md5 ? KS_MD5_LEN : KS_SHA256_LEN;
 	memset(p->sum, 0, sizeof p->sum);
 	for (size_t j = 0; j < k; j++)
-		p->sum[j] = (uint8_t)(hexval(s[i + 2 * j]) << 4 |
-				      hexval(s[i + 2 * j + 1]));
+		p->sum[j] = (uint8_t)(ks_hexval(s[i + 2 * j]) << 4 |
+				      ks_hexval(s[i + 2 * j + 1]));
 	return 0;
 }
 
