@@ -234,7 +234,8 @@ install: tools
 	    done; \
 	fi
 	install -d $(DESTDIR)$(DATADIR)
-	install -m 0644 tests/schemas/ksvm-events.schema.json $(DESTDIR)$(DATADIR)/
+	install -d $(DESTDIR)$(DATADIR)/schemas
+	install -m 0644 tests/schemas/*.schema.json $(DESTDIR)$(DATADIR)/schemas/
 	if [ -d samples/share ]; then \
 	    install -d $(DESTDIR)$(DATADIR); \
 	    cp -R samples/share/. $(DESTDIR)$(DATADIR)/; \

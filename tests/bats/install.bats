@@ -18,7 +18,7 @@ load helpers
 		sec=${m##*.}
 		[ -f "$stage/usr/share/man/man$sec/$(basename "$m")" ] || { echo "missing man page $m"; false; }
 	done
-	[ -f "$stage/usr/share/ksvm/ksvm-events.schema.json" ]
+	[ -f "$stage/usr/share/ksvm/schemas/file.schema.json" ] && [ -f "$stage/usr/share/ksvm/schemas/common.schema.json" ]
 	# The installed tools run.
 	run "$stage/usr/bin/kfscan" --version
 	assert_success
