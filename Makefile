@@ -28,7 +28,8 @@ SYSCONFDIR ?= $(PREFIX)/etc
 endif
 
 PKG_CONFIG ?= pkg-config
-PKGS       := yara libmagic libpcap json-c libarchive lmdb libcrypto inih
+PKGS       := yara libmagic libpcap json-c libarchive lmdb libcrypto libssl inih \
+              libidn2 libpsl libpcre2-8 libhs
 PKG_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null)
 
@@ -57,7 +58,7 @@ endif
 
 ALL_CPPFLAGS := -Ilib -DKSVM_VERSION='"$(VERSION)"' -D_GNU_SOURCE $(CPPFLAGS)
 ALL_CFLAGS   := -std=gnu11 -pthread $(CFLAGS) $(MODEFLAGS) $(WARN) $(PKG_CFLAGS)
-ALL_LDFLAGS  := -pthread $(LDFLAGS) $(MODELDFLAGS)
+ALL_LDFLAGS  := -pthread -Wl,--as-needed $(LDFLAGS) $(MODELDFLAGS)
 LDLIBS       := $(PKG_LIBS) -lm
 
 LIB_SRC   := $(sort $(wildcard lib/*/*.c))
