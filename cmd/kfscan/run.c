@@ -161,6 +161,36 @@ struct worker_ctx {
 	int started;
 };
 
+/* A request with a root: the guest's path, resolved beneath the root. */
+static void scan_in_root(struct kf_worker *w, struct job *j,
+			 struct kf_cache *cache, struct kf_result *res)
+{
+	int rootfd = open(j->rq.root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	char *display = NULL;
+	size_t rl = strlen(j->rq.root);
+
+	/* The record names the file as the host sees it. */
+	if (asprintf(&display, "%.*s/%s", (int)(rl > 1 && j->rq.root[rl - 1] == '/' ?
+						       rl - 1 : rl),
+		     j->rq.root, j->path + strspn(j->path, "/")) < 0)
+		display = NULL;
+	if (rootfd < 0 || display == NULL) {
+		int e = errno;
+
+		res->path = ks_arena_strdup(&res->arena, display ? display : j->path);
+		res->verdict = KF_ERROR;
+		res->err_kind = ks_status_from_errno(e);
+		res->err_msg = ks_arena_printf(&res->arena, "cannot open the "
+					       "root %s: %s", j->rq.root,
+					       strerror(e));
+	} else {
+		kf_scan_beneath(w, rootfd, j->path, display, cache, res);
+	}
+	if (rootfd >= 0)
+		close(rootfd);
+	free(display);
+}
+
 static int want_record(const struct run *run, const struct kf_result *r)
 {
 	return !run->o->detections_only || r->verdict == KF_INFECTED ||
@@ -209,7 +239,10 @@ static void *worker_main(void *arg)
 		}
 		rc.profile = p->name;
 		kf_result_reset(&res);
-		kf_scan_path(wc->w, j->path, j->flags, run->cache, &res);
+		if (j->req != NULL && j->rq.root != NULL)
+			scan_in_root(wc->w, j, run->cache, &res);
+		else
+			kf_scan_path(wc->w, j->path, j->flags, run->cache, &res);
 		memset(&oc, 0, sizeof oc);
 		if (res.verdict == KF_INFECTED) {
 			kf_act(wc->w, p, &res, &actx, &oc);

@@ -58,6 +58,11 @@ enum ks_status kf_request_parse(struct json_object *obj, struct kf_request *r,
 	if (r->path[0] != '/')
 		return ks_err_set(err, KS_ERR_INVALID,
 				  "'path' must be absolute");
+	if (get_string(obj, "root", KF_REQ_MAX_PATH, &r->root, err) != 0)
+		return KS_ERR_INVALID;
+	if (r->root != NULL && r->root[0] != '/')
+		return ks_err_set(err, KS_ERR_INVALID,
+				  "'root' must be absolute");
 	if (get_string(obj, "vm", KF_REQ_MAX_VM, &r->vm, err) != 0 ||
 	    get_string(obj, "profile", KF_REQ_MAX_PROFILE, &r->profile,
 		       err) != 0)

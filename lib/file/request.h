@@ -8,7 +8,11 @@
  * id       string (1..256 bytes) or integer: copied into the verdict, so
  *          the requester can match answers, which come as soon as each
  *          scan is done (not in request order);
- * path     the absolute path of the file as the scanner sees it;
+ * path     the absolute path of the file as the scanner sees it, or,
+ *          with root, as the guest sees it;
+ * root     optional: the directory where the guest's disk is seen; the path
+ *          is then resolved beneath it and nowhere else (".." and symbolic
+ *          links that lead out of it are refused: core/beneath.h);
  * vm       optional: the guest the file belongs to (1..256 bytes);
  * profile  optional: the protection profile to apply (else the run's);
  * event    optional: any JSON value, copied into the verdict as it is.
@@ -31,6 +35,7 @@
 struct kf_request {
 	struct json_object *id;      /* borrowed from the object, or NULL */
 	const char *path;            /* may hold any byte but NUL */
+	const char *root;            /* NULL when absent */
 	const char *vm;              /* NULL when absent */
 	const char *profile;         /* NULL when absent */
 	struct json_object *event;   /* borrowed, or NULL */

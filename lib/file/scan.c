@@ -10,6 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "core/beneath.h"
 #include "core/fault.h"
 #include "core/timefmt.h"
 
@@ -598,10 +599,55 @@ static int same_times(const struct stat *a, const struct stat *b)
 	       a->st_ctim.tv_nsec == b->st_ctim.tv_nsec;
 }
 
-void kf_scan_path(struct kf_worker *w, const char *path, int flags,
-		  struct kf_cache *cache, struct kf_result *r)
+/* How a file is reached: by its path, or beneath a root directory. */
+struct target {
+	const char *path;   /* for the record and messages */
+	int rootfd;         /* -1: use `path` */
+	const char *rel;    /* beneath rootfd */
+	int flags;
+	int pfd;            /* O_PATH descriptor found by t_stat, or -1 */
+};
+
+/* The file's status without opening its content (a FIFO or a device is
+ * never opened for reading). */
+static int t_stat(struct target *t, struct stat *st)
+{
+	if (t->rootfd < 0)
+		return t->flags & KF_SCAN_FOLLOW ? stat(t->path, st) :
+						   lstat(t->path, st);
+	t->pfd = ks_open_beneath(t->rootfd, t->rel, O_PATH | O_CLOEXEC);
+	if (t->pfd < 0)
+		return -1;
+	return fstat(t->pfd, st);
+}
+
+/* Open the file found by t_stat for reading. */
+static int t_open(struct target *t)
+{
+	char proc[64];
+	int fd;
+
+	if (t->rootfd < 0)
+		return open(t->path, O_RDONLY | O_NONBLOCK | O_NOCTTY |
+					     O_CLOEXEC |
+					     (t->flags & KF_SCAN_FOLLOW ? 0 :
+									O_NOFOLLOW));
+	/* Reopening the very inode that was resolved beneath the root
+	 * leaves no window for the path to be swapped; without /proc the
+	 * path is resolved beneath the root again (and compared after). */
+	snprintf(proc, sizeof proc, "/proc/self/fd/%d", t->pfd);
+	fd = open(proc, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+	if (fd < 0 && errno == ENOENT)
+		fd = ks_open_beneath(t->rootfd, t->rel, O_RDONLY | O_NONBLOCK |
+							    O_NOCTTY | O_CLOEXEC);
+	return fd;
+}
+
+static void scan_target(struct kf_worker *w, struct target *t,
+			struct kf_cache *cache, struct kf_result *r)
 {
 	uint64_t t0 = ks_mono_usec();
+	const char *path = t->path;
 	struct stat lst, st2;
 	struct kf_cache_entry ce;
 	size_t got = 0;
@@ -615,8 +661,16 @@ void kf_scan_path(struct kf_worker *w, const char *path, int flags,
 	if (w->buf.cap > BIG_BUFFER)
 		ks_buf_free(&w->buf);
 	r->path = ks_arena_strdup(&r->arena, path);
-	if ((flags & KF_SCAN_FOLLOW ? stat(path, &lst) : lstat(path, &lst)) != 0) {
-		set_error(r, ks_status_from_errno(errno), errno, "cannot open %s", path);
+	if (t_stat(t, &lst) != 0) {
+		if (errno == EXDEV)
+			set_error(r, KS_ERR_PERM, 0, "%s leads out of its root "
+				  "directory (\"..\" or a symbolic link)", path);
+		else if (errno == ELOOP)
+			set_error(r, KS_ERR_INVALID, 0, "%s: too many symbolic "
+				  "links", path);
+		else
+			set_error(r, ks_status_from_errno(errno), errno,
+				  "cannot open %s", path);
 		goto done;
 	}
 	r->st = lst;
@@ -640,8 +694,7 @@ void kf_scan_path(struct kf_worker *w, const char *path, int flags,
 		r->cached = 1;
 		goto done;
 	}
-	fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC |
-				(flags & KF_SCAN_FOLLOW ? 0 : O_NOFOLLOW));
+	fd = t_open(t);
 	if (fd < 0) {
 		if (errno == ELOOP)
 			r->skip_reason = "symlink";
@@ -696,6 +749,26 @@ void kf_scan_path(struct kf_worker *w, const char *path, int flags,
 		kf_cache_put(cache, &r->st, &ce);
 	}
 done:
+	if (t->pfd >= 0)
+		close(t->pfd);
+	t->pfd = -1;
 	finish(r, t0);
 	w->r = NULL;
+}
+
+void kf_scan_path(struct kf_worker *w, const char *path, int flags,
+		  struct kf_cache *cache, struct kf_result *r)
+{
+	struct target t = { path, -1, NULL, flags, -1 };
+
+	scan_target(w, &t, cache, r);
+}
+
+void kf_scan_beneath(struct kf_worker *w, int rootfd, const char *rel,
+		     const char *display, struct kf_cache *cache,
+		     struct kf_result *r)
+{
+	struct target t = { display, rootfd, rel, 0, -1 };
+
+	scan_target(w, &t, cache, r);
 }

@@ -154,6 +154,16 @@ enum {
 void kf_scan_path(struct kf_worker *w, const char *path, int flags,
 		  struct kf_cache *cache, struct kf_result *r);
 
+/*
+ * Scan the file `rel` beneath the directory `rootfd` (a guest's disk):
+ * resolved with ks_open_beneath, so a ".." or a symbolic link leading out
+ * of the tree is an error result, never a scan of a host file.  `display`
+ * is the path written in the record (the root joined with `rel`).
+ */
+void kf_scan_beneath(struct kf_worker *w, int rootfd, const char *rel,
+		     const char *display, struct kf_cache *cache,
+		     struct kf_result *r);
+
 /* Scan bytes (a cured copy) as if they were the file `name`. */
 void kf_scan_buffer(struct kf_worker *w, const uint8_t *data, size_t len,
 		    const char *name, struct kf_result *r);

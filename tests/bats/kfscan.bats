@@ -496,3 +496,25 @@ for line in sys.stdin:
 	[ "$(records file <<<"$output" | jq -r 'select(.verdict=="infected") | "\(.profile) \(.action.taken)"')" = "standard quarantine" ]
 	[ "$(records stats <<<"$output" | jq -r .stats.rules)" = 4 ]
 }
+
+@test "--requests with a root: the guest's path is resolved beneath it; .. and links out of it are refused" {
+	mkdir -p "$T/vm1/tmp" "$T/vm1/etc" "$T/host"
+	echo secret >"$T/host/passwd"
+	eicar >"$T/vm1/tmp/e.com"
+	eicar >"$T/host/e.com"
+	echo hi >"$T/vm1/etc/motd"
+	ln -s ../../host/e.com "$T/vm1/etc/out"
+	ln -s /etc/passwd "$T/vm1/etc/abs"
+	ln -s motd "$T/vm1/etc/inside"
+	run --separate-stderr kfscan --requests --no-cache -j1 <<-EOF
+	{"id":1,"root":"$T/vm1","path":"/tmp/e.com"}
+	{"id":2,"root":"$T/vm1","path":"/etc/../../host/e.com"}
+	{"id":3,"root":"$T/vm1","path":"/etc/out"}
+	{"id":4,"root":"$T/vm1","path":"/etc/abs"}
+	{"id":5,"root":"$T/vm1","path":"/etc/inside"}
+	{"id":6,"root":"relative","path":"/x"}
+	EOF
+	assert_failure 1
+	[ "$(records file <<<"$output" | jq -r '"\(.id) \(.verdict) \(.error.kind // "-")"' | sort | tr '\n' ' ')" = "1 infected - 2 error perm 3 error perm 4 error perm 5 clean - 6 error invalid " ]
+	[ "$(records file <<<"$output" | jq -r 'select(.id==1) | .file.path')" = "$T/vm1/tmp/e.com" ]
+}
