@@ -244,7 +244,7 @@ static void *worker_main(void *arg)
 		else
 			kf_scan_path(wc->w, j->path, j->flags, run->cache, &res);
 		memset(&oc, 0, sizeof oc);
-		if (res.verdict == KF_INFECTED) {
+		if (res.verdict == KF_INFECTED && (j->req == NULL || j->rq.act)) {
 			kf_act(wc->w, p, &res, &actx, &oc);
 			/* An infected file must not stay marked clean. */
 			if (run->cache != NULL && res.have_st)

@@ -82,6 +82,27 @@ int kf_profile_chain(struct kf_profile *p, const char *value,
 	return rc;
 }
 
+static const char *const op_names[] = {
+	"open", "create", "write", "close", "execute", "rename",
+	"close-after-write",
+};
+
+unsigned kf_op_parse(const char *name)
+{
+	for (size_t i = 0; i < sizeof op_names / sizeof op_names[0]; i++)
+		if (strcmp(name, op_names[i]) == 0)
+			return 1u << i;
+	return 0;
+}
+
+const char *kf_op_name(unsigned op)
+{
+	for (size_t i = 0; i < sizeof op_names / sizeof op_names[0]; i++)
+		if (op == 1u << i)
+			return op_names[i];
+	return "unknown";
+}
+
 static void set(struct kf_profiles *ps, const char *name, const char *chain)
 {
 	struct kf_profile *p = &ps->v[ps->n++];
@@ -89,6 +110,8 @@ static void set(struct kf_profiles *ps, const char *name, const char *chain)
 	memset(p, 0, sizeof *p);
 	snprintf(p->name, sizeof p->name, "%s", name);
 	kf_profile_chain(p, chain, NULL);
+	p->scan_ops = KF_OPS_DEFAULT;
+	p->fail_open = strcmp(name, "report") == 0;
 }
 
 void kf_profiles_builtin(struct kf_profiles *ps)
@@ -151,6 +174,43 @@ static void one_section(void *ctx, const char *section, unsigned line)
 		ks_conf_error(cc->c, it->line, "[%s] action: %s", section,
 			      err.msg);
 		return;
+	}
+	p.scan_ops = KF_OPS_DEFAULT;
+	/* Only "report" lets files through when no verdict comes. */
+	p.fail_open = p.nchain == 1 && p.chain[0] == KF_ACT_REPORT;
+	it = ks_conf_get(cc->c, section, "scan_on");
+	if (it != NULL) {
+		size_t n = 0;
+		char **w = ks_conf_words(it->value, &n);
+
+		p.scan_ops = 0;
+		for (size_t i = 0; w != NULL && i < n; i++) {
+			unsigned op = kf_op_parse(w[i]);
+
+			if (op == 0) {
+				ks_conf_error(cc->c, it->line, "[%s] scan_on: "
+					      "unknown operation '%s' (open, "
+					      "create, write, close, execute, "
+					      "rename, close-after-write)",
+					      section, w[i]);
+				ks_conf_words_free(w);
+				return;
+			}
+			p.scan_ops |= op;
+		}
+		ks_conf_words_free(w);
+	}
+	it = ks_conf_get(cc->c, section, "fail");
+	if (it != NULL) {
+		if (strcmp(it->value, "open") == 0) {
+			p.fail_open = 1;
+		} else if (strcmp(it->value, "closed") == 0) {
+			p.fail_open = 0;
+		} else {
+			ks_conf_error(cc->c, it->line, "[%s] fail: 'open' "
+				      "(allow) or 'closed' (deny)", section);
+			return;
+		}
 	}
 	dst = (struct kf_profile *)kf_profile_find(cc->ps, name);
 	if (dst == NULL) {

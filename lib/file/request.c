@@ -68,5 +68,12 @@ enum ks_status kf_request_parse(struct json_object *obj, struct kf_request *r,
 		       err) != 0)
 		return KS_ERR_INVALID;
 	json_object_object_get_ex(obj, "event", &r->event);
+	r->act = 1;
+	if (json_object_object_get_ex(obj, "act", &id) && id != NULL) {
+		if (!json_object_is_type(id, json_type_boolean))
+			return ks_err_set(err, KS_ERR_INVALID,
+					  "'act' must be true or false");
+		r->act = json_object_get_boolean(id);
+	}
 	return KS_OK;
 }

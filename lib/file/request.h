@@ -15,7 +15,9 @@
  *          links that lead out of it are refused: core/beneath.h);
  * vm       optional: the guest the file belongs to (1..256 bytes);
  * profile  optional: the protection profile to apply (else the run's);
- * event    optional: any JSON value, copied into the verdict as it is.
+ * event    optional: any JSON value, copied into the verdict as it is;
+ * act      optional boolean, default true: false asks for the verdict
+ *          only, with no action taken (monitoring mode).
  * Other members are ignored.  The line itself is read by the shared
  * JSON Lines reader (caps, NUL bytes, UTF-8) before it gets here.
  */
@@ -39,6 +41,7 @@ struct kf_request {
 	const char *vm;              /* NULL when absent */
 	const char *profile;         /* NULL when absent */
 	struct json_object *event;   /* borrowed, or NULL */
+	int act;                     /* carry out the profile (default 1) */
 };
 
 /*

@@ -277,6 +277,20 @@ enum ks_status kj_record_end(struct kj_writer *w)
 	return finish(w);
 }
 
+void kj_line_begin(struct kj_writer *w)
+{
+	w->record_start = w->buf.len;
+	w->st = KS_OK;
+	w->depth = 0;
+}
+
+enum ks_status kj_line_end(struct kj_writer *w)
+{
+	if (w->depth != 0)
+		fail(w, KS_ERR_INTERNAL);
+	return finish(w);
+}
+
 enum ks_status kj_record_json(struct kj_writer *w, struct json_object *o)
 {
 	w->record_start = w->buf.len;

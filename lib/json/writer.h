@@ -48,6 +48,14 @@ void kj_record_begin(struct kj_writer *w, struct ks_time ts,
 /* Close the record and end the line.  On failure the record is dropped. */
 enum ks_status kj_record_end(struct kj_writer *w);
 
+/*
+ * A line that is not an event record (a request to another program):
+ * kj_line_begin, then kj_obj_open(w, NULL) ... kj_obj_close(w), then
+ * kj_line_end, which ends the line and, on failure, drops it whole.
+ */
+void kj_line_begin(struct kj_writer *w);
+enum ks_status kj_line_end(struct kj_writer *w);
+
 /* Write a json-c object as a whole record (pass-through of read events);
  * it is not given a timestamp or program of its own. */
 enum ks_status kj_record_json(struct kj_writer *w, struct json_object *o);

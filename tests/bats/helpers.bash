@@ -5,10 +5,9 @@ load /usr/lib/bats/bats-assert/load.bash
 
 : "${KSVM_BIN:?run the CLI tests through make (KSVM_BIN is not set)}"
 : "${KSVM_TESTBIN:?run the CLI tests through make (KSVM_TESTBIN is not set)}"
-export PATH="$KSVM_BIN:$KSVM_TESTBIN:$PATH"
-
 TOP=$(cd "$BATS_TEST_DIRNAME/../.." && pwd)
 export TOP
+export PATH="$KSVM_BIN:$KSVM_TESTBIN:$TOP/tests/tools:$PATH"
 PY=/usr/bin/python3
 
 # Validate JSON Lines on stdin against the project's record schemas.
