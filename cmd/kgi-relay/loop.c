@@ -110,8 +110,9 @@ static void on_decision(void *ctx, int client, const char *line, size_t n)
 	if (ks_buf_append(&c->out, line, n) != KS_OK) {
 		/* A client that does not read its decisions is dropped
 		 * rather than let it hold memory or slow the others. */
-		fprintf(stderr, "%s: client %d reads too slowly; dropped\n",
-			PROGRAM, c->id);
+		if (r->o->cli.verbosity >= 0)
+			fprintf(stderr, "%s: client %d reads too slowly; "
+				"dropped\n", PROGRAM, c->id);
 		c->dead = 1;
 		return;
 	}
@@ -150,6 +151,9 @@ static void start_scanner(struct relay *r, uint64_t now)
 	}
 	r->restart_at = 0;
 	r->started_at = now;
+	if (r->o->cli.verbosity > 0)
+		fprintf(stderr, "%s: scanner started (pid %ld): %s\n", PROGRAM,
+			(long)r->child.pid, r->o->scanner[0]);
 	kj_lines_free(&r->from_scanner);
 	kj_lines_init(&r->from_scanner, 16u << 20);
 	ks_buf_reset(&r->to_scanner);
@@ -171,7 +175,7 @@ static void scanner_died(struct relay *r, uint64_t now, const char *why)
 		r->child.pid = -1;
 	}
 	r->restarts++;
-	if (!r->draining || kg_engine_next_deadline(r->e) != UINT64_MAX)
+	if (r->o->cli.verbosity >= 0)
 		fprintf(stderr, "%s: the scanner stopped (%s); restarting it in "
 			"%u ms\n", PROGRAM, why, r->backoff_ms);
 	kg_engine_scanner_lost(r->e);
@@ -302,6 +306,9 @@ static void drop_client(struct relay *r, size_t i)
 {
 	struct client *c = r->clients[i];
 
+	if (c->fd >= 0 && r->o->cli.verbosity > 0)
+		fprintf(stderr, "%s: client %d %s\n", PROGRAM, c->id,
+			c->dead ? "dropped" : "disconnected");
 	ks_u64map_del(&r->by_id, (uint64_t)c->id);
 	if (c->fd >= 0)
 		close(c->fd);
@@ -437,8 +444,12 @@ static void accept_clients(struct relay *r)
 			return;
 		if (r->nclients >= r->o->max_clients + 1 || add_client(r, fd) == NULL) {
 			close(fd);
-			fprintf(stderr, "%s: too many clients; a connection was "
-				"refused\n", PROGRAM);
+			if (r->o->cli.verbosity >= 0)
+				fprintf(stderr, "%s: too many clients; a "
+					"connection was refused\n", PROGRAM);
+		} else if (r->o->cli.verbosity > 0) {
+			fprintf(stderr, "%s: client %d connected\n", PROGRAM,
+				r->next_client_id);
 		}
 	}
 }
