@@ -48,7 +48,7 @@ MODELDFLAGS := -fsanitize=address,undefined
 else ifeq ($(FUZZ),1)
 B        ?= build/fuzz
 MODEFLAGS := -O1 -g -fsanitize=fuzzer-no-link,address,undefined \
-             -fno-omit-frame-pointer
+             -fno-sanitize-recover=all -fno-omit-frame-pointer
 MODELDFLAGS := -fsanitize=address,undefined
 else
 B        ?= build/rel

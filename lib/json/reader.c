@@ -44,7 +44,10 @@ enum ks_status kj_lines_next(struct kj_lines *l, char **line, size_t *len,
 	size_t avail;
 
 	for (;;) {
-		base = (char *)l->buf.data + l->head;
+		/* Nothing was ever pushed: no buffer, and NULL + 0 is not a
+		 * pointer C allows. */
+		base = l->buf.data != NULL ? (char *)l->buf.data + l->head :
+					     (char *)"";
 		avail = l->buf.len - l->head;
 		if (l->skipping) {
 			nl = avail ? memchr(base, l->sep, avail) : NULL;

@@ -189,3 +189,16 @@ TEST(parse_state_does_not_leak_after_broken_surrogate)
 	json_object_put(o);
 	kj_parser_free(&p);
 }
+
+/* Asking for a line before anything was pushed is fine (no buffer yet). */
+TEST(lines_next_before_any_push)
+{
+	struct kj_lines l;
+	char *line;
+	size_t len;
+
+	kj_lines_init(&l, 16);
+	CHECK_INT(kj_lines_next(&l, &line, &len, 0), KS_AGAIN);
+	CHECK_INT(kj_lines_next(&l, &line, &len, 1), KS_EOF);
+	kj_lines_free(&l);
+}
