@@ -306,11 +306,22 @@ static char **default_scanner(const char *config)
 	return argv;
 }
 
+static void ropts_free(struct ropts *o)
+{
+	ks_conf_words_free(o->scanner);
+	o->scanner = NULL;
+	for (size_t i = 0; i < o->nvms; i++)
+		free((char *)o->vms[i].name);
+	free(o->vms);
+	o->vms = NULL;
+	o->nvms = 0;
+}
+
 int main(int argc, char **argv)
 {
 	struct ropts o;
 	struct ks_conf conf;
-	int rc;
+	int rc = KS_EXIT_FAIL;
 
 	memset(&o, 0, sizeof o);
 	ks_cli_init(&o.cli, PROGRAM);
@@ -320,23 +331,19 @@ int main(int argc, char **argv)
 	kf_profiles_builtin(&o.profiles);
 	argp_parse(&argp, argc, argv, 0, NULL, &o);
 	ks_conf_init(&conf);
-	if (o.config != NULL && load_config(&o, &conf) != 0) {
-		ks_conf_free(&conf);
-		return KS_EXIT_FAIL;
-	}
+	if (o.config != NULL && load_config(&o, &conf) != 0)
+		goto out;
 	if (o.nvms == 0) {
 		fprintf(stderr, "%s: no guest is known: give --root VM=DIR or "
 			"[vm NAME] sections in --config\n", PROGRAM);
-		ks_conf_free(&conf);
-		return KS_EXIT_FAIL;
+		goto out;
 	}
 	for (size_t i = 0; i < o.nvms; i++) {
 		if (o.vms[i].root == NULL) {
 			fprintf(stderr, "%s: guest %s has no root directory "
 				"(--root %s=DIR)\n", PROGRAM, o.vms[i].name,
 				o.vms[i].name);
-			ks_conf_free(&conf);
-			return KS_EXIT_FAIL;
+			goto out;
 		}
 	}
 	if (o.scanner_default)
@@ -353,10 +360,8 @@ int main(int argc, char **argv)
 	if (o.listen == NULL)
 		o.read_stdin = 1;
 	rc = relay_run(&o);
-	ks_conf_words_free(o.scanner);
-	for (size_t i = 0; i < o.nvms; i++)
-		free((char *)o.vms[i].name);
-	free(o.vms);
+out:
+	ropts_free(&o);
 	ks_conf_free(&conf);
 	return rc;
 }
