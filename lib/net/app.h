@@ -150,6 +150,16 @@ void kn_app_stream(const struct kn_app_conf *c, const struct kn_app_cb *cb,
 void kn_app_udp(const struct kn_app_conf *c, const struct kn_app_cb *cb,
 		struct kn_flow *f, int dir, const struct kn_pkt *p);
 
+/*
+ * The flow ends: hand on what was waiting for bytes that will not come (a
+ * response read until the connection closes, a message whose body was
+ * cut, marked body_truncated).  Call it from the flow end callback, before
+ * the flow table frees the flow's state.  p: the packet to give the
+ * callbacks (the one whose time ended the flow), may be NULL.
+ */
+void kn_app_end(const struct kn_app_conf *c, const struct kn_app_cb *cb,
+		struct kn_flow *f, const struct kn_pkt *p);
+
 /* Free a flow's parser state (given to kn_flows_new). */
 void kn_app_free(int app, void *state);
 

@@ -19,8 +19,9 @@
  * (dozens of connections to one or two ports).
  *
  * State is bounded: at most max_sources tracked sources and max_targets
- * tracked targets; past them the least recently seen are forgotten (and
- * counted).  Time is the packets' time.
+ * tracked targets; past them one of the least recently seen is forgotten
+ * (the CLOCK algorithm; a tracker whose window has passed is taken first
+ * and not counted).  Time is the packets' time.
  */
 #ifndef KS_NET_DET_H
 #define KS_NET_DET_H
@@ -97,6 +98,7 @@ typedef void (*kn_attack_cb)(void *ctx, const struct kn_attack *a,
 struct kn_det_stats {
 	uint64_t episodes[KN_AT_COUNT];
 	uint64_t sources_forgotten, targets_forgotten;
+	uint64_t arp_forgotten;      /* ARP bindings forgotten (max_arp) */
 };
 
 struct kn_det;
@@ -109,6 +111,8 @@ void kn_det_free(struct kn_det *d);   /* does not end episodes: flush first */
  * Look at a decoded packet (fl: its flow, or NULL; dir as kn_flows_packet
  * gives it; ev: what defragmentation found, or NULL).  Returns a bitmask
  * of (1u << class) for the episodes in progress this packet is part of.
+ * The callback runs inside these calls and must not call back into the
+ * detector.
  */
 uint32_t kn_det_packet(struct kn_det *d, const struct kn_pkt *p,
 		       const struct kn_flow *fl, int dir,

@@ -230,6 +230,9 @@ static void on_flow_end(void *ctx, struct kn_flow *f, const char *reason)
 {
 	struct kn_engine *e = ctx;
 
+	/* What the application layer still held (a response read until the
+	 * close) is reported before the flow's state goes. */
+	kn_app_end(&e->c.app, &e->app, f, &e->pkt);
 	e->st.flows++;
 	if (e->c.events & KN_EV_FLOW) {
 		kn_eve_flow(&e->eve, f, reason);
@@ -346,8 +349,10 @@ static uint32_t inspect(struct kn_engine *e, struct kn_pkt *p,
 	int dir = KN_TO_SERVER;
 	int before = p->nan;
 
+	/* A fragment's bytes reach flows and streams only through the
+	 * reassembled datagram, never twice. */
 	if (p->ipv != 0 && (p->has_l4 || p->proto == 1 || p->proto == 58) &&
-	    !(p->is_frag && !p->reassembled && p->frag_off != 0)) {
+	    !(p->is_frag && !p->reassembled)) {
 		fl = kn_flows_packet(e->flows, p, &dir);
 		if (fl != NULL) {
 			if (p->proto == 6 && p->has_l4)
@@ -410,7 +415,6 @@ int kn_engine_frame(struct kn_engine *e, int linktype, const uint8_t *frame,
 			*q = *p;
 			kn_decode_ip(q, ip, iplen);
 			q->reassembled = 1;
-			q->nan = 0;
 			memset(&ev, 0, sizeof ev);
 			mask |= inspect(e, q, &ev, &flow_drop);
 			packet_anomalies(e, q, NULL, 0);
@@ -513,6 +517,26 @@ void kn_engine_stats_record(struct kn_engine *e, kn_record_cb out, void *ctx)
 		kj_uint(&w, "reassembled", ds.reassembled);
 		kj_uint(&w, "defrag_timeouts", ds.timeouts);
 		kj_uint(&w, "defrag_mem_drops", ds.mem_drops);
+		{
+			struct kn_policy_stats ps;
+			struct kn_det_stats dst;
+
+			kn_policy_get_stats(e->pol, &ps);
+			kn_det_get_stats(e->det, &dst);
+			kj_obj_open(&w, "policy");
+			kj_uint(&w, "blocks", ps.blocks);
+			kj_uint(&w, "renewed", ps.renewed);
+			kj_uint(&w, "expired", ps.expired);
+			kj_uint(&w, "evicted", ps.evicted);
+			kj_uint(&w, "not_blocked", ps.not_blocked);
+			kj_uint(&w, "excluded", ps.excluded);
+			kj_obj_close(&w);
+			kj_obj_open(&w, "detect");
+			kj_uint(&w, "sources_forgotten", dst.sources_forgotten);
+			kj_uint(&w, "targets_forgotten", dst.targets_forgotten);
+			kj_uint(&w, "arp_forgotten", dst.arp_forgotten);
+			kj_obj_close(&w);
+		}
 	}
 	kj_obj_close(&w);
 	if (kj_record_end(&w) == KS_OK)

@@ -213,6 +213,22 @@ static void slice(struct kj_writer *w, const char *k, struct kn_slice s)
 		kj_strn(w, k, s.p, s.n);
 }
 
+/* Host names are case-insensitive; EVE writes them in lower case. */
+static void lower_slice(struct kj_writer *w, const char *k, struct kn_slice s)
+{
+	char buf[512];
+
+	if (s.p == NULL || s.n == 0)
+		return;
+	if (s.n > sizeof buf) {
+		kj_strn(w, k, s.p, s.n);
+		return;
+	}
+	for (size_t i = 0; i < s.n; i++)
+		buf[i] = (char)(s.p[i] >= 'A' && s.p[i] <= 'Z' ? s.p[i] + 32 : s.p[i]);
+	kj_strn(w, k, buf, s.n);
+}
+
 /* The absolute URL, for the web address checks: the request target when
  * it is absolute already, else http:// and the host, its port unless 80,
  * and the target. */
@@ -230,6 +246,9 @@ static void absolute_url(struct kj_writer *w, const struct kn_http_req *r)
 		return;
 	n = snprintf(head, sizeof head, "http://%.*s", (int)r->host.n,
 		     (const char *)r->host.p);
+	for (int i = 7; i < n; i++)
+		if (head[i] >= 'A' && head[i] <= 'Z')
+			head[i] = (char)(head[i] + 32);
 	if (r->host_port != 0 && r->host_port != 80)
 		n += snprintf(head + n, sizeof head - (size_t)n, ":%u",
 			      r->host_port);
@@ -251,7 +270,7 @@ void kn_eve_http(const struct kn_eve *e, const struct kn_flow *fl,
 	kn_eve_begin(e, p->ts, "http", fl, p);
 	kj_uint(w, "tx_id", r->tx_id);
 	kj_obj_open(w, "http");
-	slice(w, "hostname", r->host);
+	lower_slice(w, "hostname", r->host);
 	if (r->host_port != 0)
 		kj_uint(w, "http_port", r->host_port);
 	slice(w, "url", r->uri);
@@ -290,14 +309,25 @@ void kn_eve_dns(const struct kn_eve *e, const struct kn_flow *fl,
 	kj_uint(w, "version", 3);
 	kj_str(w, "type", m->response ? "response" : "request");
 	kj_uint(w, "id", m->id);
-	if (m->response)
-		kj_str(w, "rcode", kn_dns_rcode_name(m->rcode));
+	if (m->response) {
+		const char *rc = kn_dns_rcode_name(m->rcode);
+		char num[16];
+
+		if (rc == NULL) {
+			snprintf(num, sizeof num, "%d", m->rcode);
+			rc = num;
+		}
+		kj_str(w, "rcode", rc);
+	}
 	if (m->qname[0] != '\0' || m->qtype != 0) {
-		kj_str(w, "rrname", m->qname);
+		/* The root is written as Suricata does. */
+		const char *qn = m->qname[0] != '\0' ? m->qname : "<root>";
+
+		kj_str(w, "rrname", qn);
 		rrtype(w, "rrtype", m->qtype);
 		kj_arr_open(w, "queries");
 		kj_obj_open(w, NULL);
-		kj_str(w, "rrname", m->qname);
+		kj_str(w, "rrname", qn);
 		rrtype(w, "rrtype", m->qtype);
 		kj_obj_close(w);
 		kj_arr_close(w);
@@ -306,7 +336,8 @@ void kn_eve_dns(const struct kn_eve *e, const struct kn_flow *fl,
 		kj_arr_open(w, "answers");
 		for (size_t i = 0; i < m->nanswers; i++) {
 			kj_obj_open(w, NULL);
-			kj_str(w, "rrname", m->answers[i].rrname);
+			kj_str(w, "rrname", m->answers[i].rrname[0] != '\0' ?
+						    m->answers[i].rrname : "<root>");
 			rrtype(w, "rrtype", m->answers[i].rrtype);
 			kj_uint(w, "ttl", m->answers[i].ttl);
 			if (m->answers[i].rdata[0] != '\0')
@@ -391,6 +422,10 @@ void kn_eve_flow(const struct kn_eve *e, const struct kn_flow *fl,
 	kj_int(w, "age", age < 0 ? 0 : age);
 	if (fl->proto == 6)
 		kj_str(w, "state", kn_tcp_state_name(fl->state));
+	/* EVE knows timeout, forced and shutdown. */
+	if (e->strict)
+		reason = strcmp(reason, "evicted") == 0 ? "forced" :
+			 strcmp(reason, "end") == 0 ? "shutdown" : "timeout";
 	kj_str(w, "reason", reason);
 	kj_bool(w, "alerted", (fl->marks & 1) != 0);
 	kj_obj_close(w);

@@ -78,13 +78,18 @@ struct kn_flow_stats {
 	uint64_t flows, active, ended_timeout, ended_closed, evicted,
 		 stream_bytes, stream_gaps, stream_overlaps_differ,
 		 stream_mem_drops;
+	size_t stream_mem;           /* out-of-order bytes held now, with
+					overhead */
 };
 
 struct kn_flows;
 
 /* Called for each flow that ends, before it is freed. */
 typedef void (*kn_flow_end_cb)(void *ctx, struct kn_flow *f, const char *reason);
-/* Called with each run of contiguous stream bytes, in order. */
+/* Called with each run of contiguous stream bytes, in order.  A hole
+ * that was given up on ("stream.gap") is one call with data == NULL and
+ * len the number of bytes missing: the bytes of the next call do not
+ * follow those of the previous one. */
 typedef void (*kn_stream_cb)(void *ctx, struct kn_flow *f, int dir,
 			     const uint8_t *data, size_t len);
 /* Frees a flow's application state. */

@@ -130,6 +130,10 @@ struct kn_pkt {
 	int truncated;           /* the snap length cut something */
 };
 
+/* 1 when kn_decode knows the link type (0, 1, 12 and 14 as raw IP, 101,
+ * 108, 113, 228, 229, 276). */
+int kn_linktype_supported(int linktype);
+
 /* Decode a frame of the given link type into p (cleared first). */
 void kn_decode(struct kn_pkt *p, int linktype, const uint8_t *frame,
 	       size_t caplen, size_t wirelen, struct ks_time ts);

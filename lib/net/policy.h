@@ -9,10 +9,12 @@
  *   block   drop them and every later packet from the source for
  *           block_time (default 60 minutes), with expiry.
  * Addresses and subnets on the exclusion list are never dropped or
- * blocked.  A source is not blocked for a finding carried by UDP or made
- * of many sources, unless the class says block_spoofable (such sources
- * can be forged, and blocking them would let an attacker cut anyone off);
- * the packets are dropped instead.
+ * blocked.  A source is not blocked for a finding carried by UDP or ARP
+ * (proto 17 or 0) or made of many or forged sources (spoofed), unless the
+ * class says block_spoofable (such sources can be forged, and blocking
+ * them would let an attacker cut anyone off); the packets are dropped
+ * instead.  When max_blocked sources are blocked, the block nearest its
+ * end is dropped to make room (counted).
  *
  * In monitoring mode nothing is dropped; kn_policy still says what
  * standard mode would do, for the records.
@@ -61,7 +63,11 @@ struct kn_policy_conf {
 	int monitoring;
 };
 
-/* Defaults: scans and ARP spoofing allow... see kn_policy_defaults. */
+/* Defaults (knetscan(1)): scans, sweeps and floods block (but those
+ * carried by UDP, made of many sources or with a forged source drop, see
+ * block_spoofable); single-packet attacks, signatures and URLs drop; ARP
+ * spoofing allow (reported only).  Blocks last 60 minutes; 65,536 sources
+ * blocked at most. */
 void kn_policy_defaults(struct kn_policy_conf *c);
 
 struct kn_policy;
@@ -89,5 +95,21 @@ int kn_policy_excluded(const struct kn_policy *p, const struct kn_addr *a);
 void kn_policy_expire(struct kn_policy *p, uint64_t now_us);
 
 size_t kn_policy_blocked_count(const struct kn_policy *p);
+
+/* Counters, for the stats record: every block dropped to make room is
+ * counted in evicted. */
+struct kn_policy_stats {
+	uint64_t blocks;             /* sources blocked (new blocks) */
+	uint64_t renewed;            /* blocks made longer by a new finding */
+	uint64_t expired;            /* blocks that ran out */
+	uint64_t evicted;            /* blocks dropped early: max_blocked */
+	uint64_t not_blocked;        /* block turned into drop: UDP, ARP,
+					forged or many sources */
+	uint64_t excluded;           /* findings from excluded sources */
+	uint64_t blocked_packets;    /* packets from blocked sources (in
+					monitoring mode: would be) */
+};
+
+void kn_policy_get_stats(const struct kn_policy *p, struct kn_policy_stats *s);
 
 #endif

@@ -1,0 +1,653 @@
+/*
+ * knetscan: network threat detection on captures and live traffic.
+ * Options, configuration, the capture loop and the exit code.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cli/cli.h"
+#include "cli/sig.h"
+#include "conf/conf.h"
+#include "core/exitcode.h"
+#include "core/out.h"
+#include "json/writer.h"
+#include "net/cap.h"
+#include "net/engine.h"
+#include "net/pkt.h"
+
+#define PROGRAM "knetscan"
+#define MAX_INPUTS 100000
+
+struct opts {
+	struct ks_cli cli;
+	char **inputs;
+	size_t ninputs, capinputs;
+	const char *iface, *filter, *user, *write_to, *config;
+	unsigned long long snaplen;
+	int no_promisc;
+	struct kn_engine_conf ec;
+	int set_mode, set_events, set_block;
+	int set_action[KN_CLASS_COUNT];
+	int set_threshold[KN_AT_COUNT];
+};
+
+enum {
+	OPT_MODE = 256, OPT_EVENTS, OPT_STRICT, OPT_ACTION, OPT_BLOCK_TIME,
+	OPT_EXCLUDE, OPT_THRESHOLD, OPT_CONFIG, OPT_NO_PROMISC, OPT_MAX_FLOWS,
+	OPT_STREAM_MEM, OPT_DEFRAG_MEM, OPT_ANOMALY_RATE,
+};
+
+static const struct argp_option options[] = {
+	{ NULL, 0, NULL, 0, "Input:", 1 },
+	{ "read", 'r', "FILE", 0, "A pcap or pcapng file, a directory of them, or - for a pcap stream on stdin (repeatable; also as arguments)", 1 },
+	{ "interface", 'i', "IF", 0, "Capture live on the interface IF", 1 },
+	{ "filter", 'f', "BPF", 0, "Only packets the BPF expression accepts", 1 },
+	{ "user", 'Z', "USER", 0, "After opening the interface, become USER before decoding anything", 1 },
+	{ "snaplen", 's', "BYTES", 0, "Live capture: bytes kept of each packet (default 262144)", 1 },
+	{ "no-promisc", OPT_NO_PROMISC, NULL, 0, "Live capture: do not put the interface in promiscuous mode", 1 },
+	{ NULL, 0, NULL, 0, "Policy:", 2 },
+	{ "mode", OPT_MODE, "MODE", 0, "standard (inline: drop what the policy blocks) or monitoring (report only; the default)", 2 },
+	{ "write", 'w', "FILE", 0, "Write the packets that pass (standard) or a byte-identical copy of the input (monitoring) to FILE, - for stdout", 2 },
+	{ "action", OPT_ACTION, "CLASS=ACTION", 0, "allow, drop or block for a detection class (repeatable; see knetscan(1))", 2 },
+	{ "block-time", OPT_BLOCK_TIME, "TIME", 0, "How long a blocked source stays blocked (default 60m)", 2 },
+	{ "exclude", OPT_EXCLUDE, "CIDR", 0, "Never drop or block this address or subnet (repeatable)", 2 },
+	{ "threshold", OPT_THRESHOLD, "CLASS=N/TIME", 0, "Detect CLASS at N events within TIME (repeatable)", 2 },
+	{ "config", OPT_CONFIG, "FILE", 0, "Read the [knetscan] section of FILE (ksvm.conf)", 2 },
+	{ NULL, 0, NULL, 0, "Output:", 3 },
+	{ "events", OPT_EVENTS, "LIST", 0, "Record types: alert,anomaly,http,dns,tls,flow,stats or all (default all but flow)", 3 },
+	{ "eve-strict", OPT_STRICT, NULL, 0, "Only members of Suricata's EVE schema", 3 },
+	{ "anomaly-rate", OPT_ANOMALY_RATE, "N", 0, "Anomaly records per event name per minute (default 100; 0: no cap)", 3 },
+	{ NULL, 0, NULL, 0, "Limits:", 4 },
+	{ "max-flows", OPT_MAX_FLOWS, "N", 0, "Flows tracked at once (default 65536)", 4 },
+	{ "stream-mem", OPT_STREAM_MEM, "SIZE", 0, "Out-of-order TCP bytes held in all (default 64M)", 4 },
+	{ "defrag-mem", OPT_DEFRAG_MEM, "SIZE", 0, "Fragment bytes held in all (default 32M)", 4 },
+	{ 0 }
+};
+
+static void add_input(struct argp_state *state, struct opts *o, const char *s)
+{
+	if (o->ninputs >= MAX_INPUTS)
+		argp_error(state, "too many inputs");
+	if (o->ninputs == o->capinputs) {
+		size_t n = o->capinputs ? o->capinputs * 2 : 8;
+		char **v = realloc(o->inputs, n * sizeof *v);
+
+		if (v == NULL)
+			argp_failure(state, KS_EXIT_FAIL, ENOMEM, "out of memory");
+		o->inputs = v;
+		o->capinputs = n;
+	}
+	o->inputs[o->ninputs++] = strdup(s);
+}
+
+static int parse_action(const char *arg, struct kn_policy_conf *pc,
+			int *set, struct ks_err *err)
+{
+	const char *eq = strchr(arg, '=');
+	char cls[64];
+	int c, a;
+
+	if (eq == NULL || (size_t)(eq - arg) >= sizeof cls) {
+		ks_err_set(err, KS_ERR_USAGE, "wants CLASS=ACTION, not '%s'", arg);
+		return -1;
+	}
+	memcpy(cls, arg, (size_t)(eq - arg));
+	cls[eq - arg] = '\0';
+	a = kn_action_parse(eq + 1);
+	if (a < 0) {
+		ks_err_set(err, KS_ERR_USAGE, "unknown action '%s' (allow, drop, "
+			   "block)", eq + 1);
+		return -1;
+	}
+	if (strcmp(cls, "all") == 0) {
+		for (c = 0; c < KN_CLASS_COUNT; c++) {
+			pc->action[c] = (enum kn_action)a;
+			if (set)
+				set[c] = 1;
+		}
+		return 0;
+	}
+	c = kn_class_parse(cls);
+	if (c < 0) {
+		ks_err_set(err, KS_ERR_USAGE, "unknown detection class '%s' "
+			   "(knetscan --help lists them)", cls);
+		return -1;
+	}
+	pc->action[c] = (enum kn_action)a;
+	if (set)
+		set[c] = 1;
+	return 0;
+}
+
+static int parse_threshold(const char *arg, struct kn_det_conf *dc, int *set,
+			   struct ks_err *err)
+{
+	const char *eq = strchr(arg, '='), *slash;
+	char cls[64], num[32];
+	unsigned long long n, ms;
+	int c;
+
+	slash = eq ? strchr(eq, '/') : NULL;
+	if (eq == NULL || slash == NULL || (size_t)(eq - arg) >= sizeof cls ||
+	    (size_t)(slash - eq - 1) >= sizeof num) {
+		ks_err_set(err, KS_ERR_USAGE, "wants CLASS=N/TIME, not '%s'", arg);
+		return -1;
+	}
+	memcpy(cls, arg, (size_t)(eq - arg));
+	cls[eq - arg] = '\0';
+	memcpy(num, eq + 1, (size_t)(slash - eq - 1));
+	num[slash - eq - 1] = '\0';
+	c = kn_attack_parse(cls);
+	if (c < 0) {
+		ks_err_set(err, KS_ERR_USAGE, "unknown attack class '%s'", cls);
+		return -1;
+	}
+	if (ks_cli_parse_uint(num, 1, 1000000000, &n) != 0 ||
+	    ks_cli_parse_duration(slash + 1, &ms) != 0 || ms == 0) {
+		ks_err_set(err, KS_ERR_USAGE, "'%s': N is a count and TIME a "
+			   "time such as 10s", arg);
+		return -1;
+	}
+	dc->th[c].count = n;
+	dc->th[c].window_us = ms * 1000;
+	if (set)
+		set[c] = 1;
+	return 0;
+}
+
+static error_t parse_opt(int key, char *arg, struct argp_state *state)
+{
+	struct opts *o = state->input;
+	struct ks_err err;
+	unsigned long long v;
+	struct kn_cidr cidr;
+
+	switch (key) {
+	case ARGP_KEY_INIT:
+		state->child_inputs[0] = &o->cli;
+		break;
+	case 'r': add_input(state, o, arg); break;
+	case 'i': o->iface = arg; break;
+	case 'f': o->filter = arg; break;
+	case 'Z': o->user = arg; break;
+	case 's':
+		if (ks_cli_parse_uint(arg, 64, 262144, &v) != 0)
+			argp_error(state, "--snaplen wants 64 to 262144");
+		o->snaplen = v;
+		break;
+	case OPT_NO_PROMISC: o->no_promisc = 1; break;
+	case OPT_MODE:
+		if (strcmp(arg, "standard") == 0)
+			o->ec.policy.monitoring = 0;
+		else if (strcmp(arg, "monitoring") == 0)
+			o->ec.policy.monitoring = 1;
+		else
+			argp_error(state, "--mode is standard or monitoring");
+		o->set_mode = 1;
+		break;
+	case 'w': o->write_to = arg; break;
+	case OPT_ACTION:
+		if (parse_action(arg, &o->ec.policy, o->set_action, &err) != 0)
+			argp_error(state, "--action: %s", err.msg);
+		break;
+	case OPT_BLOCK_TIME:
+		if (ks_cli_parse_duration(arg, &v) != 0 || v == 0)
+			argp_error(state, "--block-time wants a time such as 60m");
+		o->ec.policy.block_us = v * 1000;
+		o->set_block = 1;
+		break;
+	case OPT_EXCLUDE:
+		if (kn_cidr_parse(arg, &cidr) != 0)
+			argp_error(state, "--exclude wants an address or a subnet, "
+				   "not '%s'", arg);
+		if (o->ec.policy.nexclude >= KN_POLICY_MAX_EXCLUDE)
+			argp_error(state, "too many --exclude");
+		o->ec.policy.exclude[o->ec.policy.nexclude++] = cidr;
+		break;
+	case OPT_THRESHOLD:
+		if (parse_threshold(arg, &o->ec.det, o->set_threshold, &err) != 0)
+			argp_error(state, "--threshold: %s", err.msg);
+		break;
+	case OPT_CONFIG: o->config = arg; break;
+	case OPT_EVENTS:
+		if (kn_events_parse(arg, &o->ec.events, &err) != 0)
+			argp_error(state, "--events: %s", err.msg);
+		o->set_events = 1;
+		break;
+	case OPT_STRICT: o->ec.strict = 1; break;
+	case OPT_ANOMALY_RATE:
+		if (ks_cli_parse_uint(arg, 0, 1000000000, &v) != 0)
+			argp_error(state, "--anomaly-rate wants a number");
+		o->ec.anomaly_per_minute = v;
+		break;
+	case OPT_MAX_FLOWS:
+		if (ks_cli_parse_uint(arg, 16, 100000000, &v) != 0)
+			argp_error(state, "--max-flows wants 16 to 100000000");
+		o->ec.flow.max_flows = v;
+		break;
+	case OPT_STREAM_MEM:
+		if (ks_cli_parse_size(arg, &v) != 0)
+			argp_error(state, "--stream-mem wants a size such as 64M");
+		o->ec.flow.stream_mem = v;
+		break;
+	case OPT_DEFRAG_MEM:
+		if (ks_cli_parse_size(arg, &v) != 0)
+			argp_error(state, "--defrag-mem wants a size such as 32M");
+		o->ec.defrag.max_mem = v;
+		break;
+	case ARGP_KEY_ARG:
+		add_input(state, o, arg);
+		break;
+	case ARGP_KEY_END:
+		if (o->iface != NULL && o->ninputs > 0)
+			argp_error(state, "read files or capture live, not both");
+		if (o->iface == NULL && o->ninputs == 0)
+			argp_error(state, "nothing to read: give capture files, "
+				   "-r - for stdin, or -i IF");
+		if (o->user != NULL && o->iface == NULL)
+			argp_error(state, "-Z goes with a live capture (-i)");
+		break;
+	default:
+		return ARGP_ERR_UNKNOWN;
+	}
+	return 0;
+}
+
+static const struct argp_child children[] = {
+	{ &ks_cli_common_argp, 0, NULL, 5 },
+	{ 0 }
+};
+
+static const char doc[] =
+	"Detect network attacks and extract web addresses from captures or "
+	"live traffic; in standard mode, drop what the policy blocks.  "
+	"Suricata EVE records on stdout.\v"
+	"Detection classes: tcp-portscan, udp-portscan, stealth-scan, "
+	"host-sweep, syn-flood, udp-flood, icmp-flood, land, ping-of-death, "
+	"teardrop, tiny-fragment, bad-tcp-flags, source-route, arp-spoof, "
+	"signature, url.  See knetscan(1) for the default thresholds and "
+	"actions.\n\n"
+	"Exit status: 0 no alert, 1 an alert, 2 an input failed and no alert, "
+	"or a usage error.";
+
+static const struct argp argp = {
+	options, parse_opt, "[FILE...]", doc, children, NULL, NULL
+};
+
+/* ---- configuration --------------------------------------------------------- */
+
+static int load_config(struct opts *o, struct ks_conf *c)
+{
+	struct ks_err err;
+	struct ks_conf_item *it;
+	unsigned long long v;
+
+	if (ks_conf_load(c, o->config, &err) != KS_OK) {
+		fprintf(stderr, "%s: %s\n", PROGRAM, err.msg);
+		return -1;
+	}
+	if ((it = ks_conf_get(c, "knetscan", "mode")) && !o->set_mode) {
+		if (strcmp(it->value, "monitoring") == 0)
+			o->ec.policy.monitoring = 1;
+		else if (strcmp(it->value, "standard") == 0)
+			o->ec.policy.monitoring = 0;
+		else
+			ks_conf_error(c, it->line, "mode: standard or monitoring");
+	}
+	if ((it = ks_conf_get(c, "knetscan", "events")) && !o->set_events &&
+	    kn_events_parse(it->value, &o->ec.events, &err) != 0)
+		ks_conf_error(c, it->line, "events: %s", err.msg);
+	if ((it = ks_conf_get(c, "knetscan", "block_time")) && !o->set_block) {
+		if (ks_cli_parse_duration(it->value, &v) != 0 || v == 0)
+			ks_conf_error(c, it->line, "block_time: not a time");
+		else
+			o->ec.policy.block_us = v * 1000;
+	}
+	if ((it = ks_conf_get(c, "knetscan", "exclude"))) {
+		char **w = ks_conf_words(it->value, NULL);
+
+		for (size_t i = 0; w != NULL && w[i] != NULL; i++) {
+			struct kn_cidr cidr;
+
+			if (kn_cidr_parse(w[i], &cidr) != 0)
+				ks_conf_error(c, it->line, "exclude: not an "
+					      "address or subnet: %s", w[i]);
+			else if (o->ec.policy.nexclude < KN_POLICY_MAX_EXCLUDE)
+				o->ec.policy.exclude[o->ec.policy.nexclude++] = cidr;
+		}
+		ks_conf_words_free(w);
+	}
+	/* action.CLASS = ACTION and threshold.CLASS = N/TIME */
+	for (size_t i = 0; i < c->n; i++) {
+		struct ks_conf_item *ci = &c->items[i];
+		char buf[128];
+
+		if (strcmp(ci->section, "knetscan") != 0)
+			continue;
+		if (strncmp(ci->key, "action.", 7) == 0) {
+			int cls = kn_class_parse(ci->key + 7);
+
+			ci->used = 1;
+			snprintf(buf, sizeof buf, "%s=%s", ci->key + 7, ci->value);
+			if (cls >= 0 && o->set_action[cls])
+				continue;
+			if (parse_action(buf, &o->ec.policy, NULL, &err) != 0)
+				ks_conf_error(c, ci->line, "%s: %s", ci->key, err.msg);
+		} else if (strncmp(ci->key, "threshold.", 10) == 0) {
+			int cls = kn_attack_parse(ci->key + 10);
+
+			ci->used = 1;
+			snprintf(buf, sizeof buf, "%s=%s", ci->key + 10, ci->value);
+			if (cls >= 0 && o->set_threshold[cls])
+				continue;
+			if (parse_threshold(buf, &o->ec.det, NULL, &err) != 0)
+				ks_conf_error(c, ci->line, "%s: %s", ci->key, err.msg);
+		}
+	}
+	ks_conf_check_unused(c, "knetscan");
+	if (c->nerr > 0) {
+		for (size_t i = 0; i < c->nerr; i++)
+			fprintf(stderr, "%s:%u: %s\n", c->path, c->errors[i].line,
+				c->errors[i].msg);
+		fprintf(stderr, "%s: %s has errors; nothing was read\n", PROGRAM,
+			c->path);
+		return -1;
+	}
+	return 0;
+}
+
+/* ---- the run ---------------------------------------------------------------------- */
+
+struct run {
+	struct opts *o;
+	struct ks_out out;
+	int out_dead;
+	struct kn_engine *e;
+	struct kn_dump *dump;
+	int dump_linktype;
+	int copy_fd;          /* monitoring copy, or -1 */
+	int failed;
+};
+
+static void on_record(void *ctx, const char *line, size_t n)
+{
+	struct run *r = ctx;
+	struct ks_err err;
+
+	if (r->out_dead)
+		return;
+	if (ks_out_write(&r->out, line, n, &err) != KS_OK) {
+		fprintf(stderr, "%s: %s\n", PROGRAM, err.msg);
+		r->out_dead = 1;
+	}
+}
+
+static void error_record(struct run *r, const char *input, enum ks_status st,
+			 const char *msg)
+{
+	struct kj_writer w;
+
+	kj_writer_init(&w, 0);
+	kj_error_record(&w, PROGRAM, input, 0, st, msg);
+	on_record(r, (const char *)w.buf.data, w.buf.len);
+	kj_writer_free(&w);
+	r->failed = 1;
+	if (r->o->cli.verbosity >= 0)
+		fprintf(stderr, "%s: %s\n", PROGRAM, msg);
+}
+
+static void stats_to_stderr(void *ctx, const char *line, size_t n)
+{
+	(void)ctx;
+	if (write(STDERR_FILENO, line, n) < 0)
+		return;
+}
+
+static int one_capture(struct run *r, struct kn_cap *c)
+{
+	struct pcap_pkthdr *h;
+	const uint8_t *data;
+	struct ks_err err;
+	enum ks_status st;
+	int lt = kn_cap_linktype(c);
+
+	if (!kn_linktype_supported(lt)) {
+		char m[300];
+
+		snprintf(m, sizeof m, "%s: link type %d (%s) is not one knetscan "
+			 "decodes; not read", kn_cap_name(c), lt,
+			 pcap_datalink_val_to_name(lt) ? pcap_datalink_val_to_name(lt) :
+							 "unknown");
+		error_record(r, kn_cap_name(c), KS_ERR_UNSUPPORTED, m);
+		/* In monitoring mode the copy still gets every byte. */
+		return 0;
+	}
+	if (r->o->write_to != NULL && r->copy_fd < 0) {
+		if (r->dump == NULL) {
+			if (kn_dump_open(&r->dump, r->o->write_to, lt,
+					 kn_cap_snaplen(c), &err) != KS_OK) {
+				error_record(r, r->o->write_to, err.status, err.msg);
+				return -1;
+			}
+			r->dump_linktype = lt;
+		} else if (lt != r->dump_linktype) {
+			char m[300];
+
+			snprintf(m, sizeof m, "%s: link type %d differs from the "
+				 "output's %d; not read", kn_cap_name(c), lt,
+				 r->dump_linktype);
+			error_record(r, kn_cap_name(c), KS_ERR_UNSUPPORTED, m);
+			return 0;
+		}
+	}
+	while (!ks_sig_stop() && !r->out_dead) {
+		if (ks_sig_take_stats())
+			kn_engine_stats_record(r->e, stats_to_stderr, NULL);
+		st = kn_cap_next(c, &h, &data, &err);
+		if (st == KS_EOF)
+			break;
+		if (st == KS_AGAIN) {
+			kn_engine_idle(r->e, ks_time_now());
+			continue;
+		}
+		if (st != KS_OK) {
+			error_record(r, kn_cap_name(c), st, err.msg);
+			break;
+		}
+		if (kn_engine_frame(r->e, lt, data, h->caplen, h->len,
+				    (struct ks_time){ h->ts.tv_sec,
+						      (uint32_t)h->ts.tv_usec }) &&
+		    r->dump != NULL &&
+		    kn_dump_packet(r->dump, h, data, &err) != KS_OK) {
+			error_record(r, r->o->write_to, err.status, err.msg);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static int cmp_names(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* A directory: every regular file in it, in name order (not recursive). */
+static void read_dir(struct run *r, const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *de;
+	char **names = NULL;
+	size_t n = 0, cap = 0;
+
+	if (d == NULL) {
+		char m[300];
+
+		snprintf(m, sizeof m, "cannot open %s: %s", dir, strerror(errno));
+		error_record(r, dir, ks_status_from_errno(errno), m);
+		return;
+	}
+	while ((de = readdir(d)) != NULL) {
+		if (de->d_name[0] == '.')
+			continue;
+		if (n == cap) {
+			char **nn = realloc(names, (cap ? cap * 2 : 32) * sizeof *nn);
+
+			if (nn == NULL)
+				break;
+			names = nn;
+			cap = cap ? cap * 2 : 32;
+		}
+		if (asprintf(&names[n], "%s/%s", dir, de->d_name) < 0)
+			break;
+		n++;
+	}
+	closedir(d);
+	qsort(names, n, sizeof *names, cmp_names);
+	for (size_t i = 0; i < n; i++) {
+		struct stat st;
+		struct kn_cap *c;
+		struct ks_err err;
+
+		if (!ks_sig_stop() && lstat(names[i], &st) == 0 &&
+		    S_ISREG(st.st_mode)) {
+			if (kn_cap_open_file(&c, names[i], -1, &err) != KS_OK) {
+				error_record(r, names[i], err.status, err.msg);
+			} else {
+				one_capture(r, c);
+				kn_cap_close(c, NULL);
+			}
+		}
+		free(names[i]);
+	}
+	free(names);
+}
+
+int main(int argc, char **argv)
+{
+	struct opts o;
+	struct run r;
+	struct ks_conf conf;
+	struct ks_err err;
+	struct kn_engine_stats es;
+	int rc = KS_EXIT_FAIL;
+
+	memset(&o, 0, sizeof o);
+	ks_cli_init(&o.cli, PROGRAM);
+	kn_engine_defaults(&o.ec);
+	/* Reporting is the default: dropping needs an explicit choice. */
+	o.ec.policy.monitoring = 1;
+	argp_parse(&argp, argc, argv, 0, NULL, &o);
+	ks_conf_init(&conf);
+	if (o.config != NULL && load_config(&o, &conf) != 0)
+		goto out_conf;
+	memset(&r, 0, sizeof r);
+	r.o = &o;
+	r.copy_fd = -1;
+	ks_sig_install();
+	if (o.ec.policy.monitoring && o.write_to != NULL) {
+		/* The copy must be the input byte for byte: one input. */
+		if (o.iface != NULL || o.ninputs != 1) {
+			fprintf(stderr, "%s: in monitoring mode, -w copies one "
+				"input file or stream\n", PROGRAM);
+			goto out_conf;
+		}
+		r.copy_fd = strcmp(o.write_to, "-") == 0 ? STDOUT_FILENO :
+			open(o.write_to, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+		if (r.copy_fd < 0) {
+			fprintf(stderr, "%s: cannot write %s: %s\n", PROGRAM,
+				o.write_to, strerror(errno));
+			goto out_conf;
+		}
+	}
+	if (o.write_to != NULL && strcmp(o.write_to, "-") == 0 &&
+	    (o.cli.output == NULL || strcmp(o.cli.output, "-") == 0)) {
+		fprintf(stderr, "%s: -w - writes packets to stdout: send the "
+			"records elsewhere with -o FILE\n", PROGRAM);
+		goto out_conf;
+	}
+	if (ks_out_open(&r.out, o.cli.output, &err) != KS_OK) {
+		fprintf(stderr, "%s: %s\n", PROGRAM, err.msg);
+		goto out_conf;
+	}
+	r.e = kn_engine_new(&o.ec, on_record, &r, &err);
+	if (r.e == NULL) {
+		fprintf(stderr, "%s: %s\n", PROGRAM, err.msg);
+		goto out_close;
+	}
+	if (o.iface != NULL) {
+		struct kn_cap *c;
+
+		if (kn_cap_open_live(&c, o.iface, (int)o.snaplen, !o.no_promisc,
+				     o.filter, &err) != KS_OK) {
+			fprintf(stderr, "%s: %s\n", PROGRAM, err.msg);
+			goto out_engine;
+		}
+		/* Root is needed to open the interface, never to decode what
+		 * arrives on it. */
+		if (o.user != NULL && kn_drop_privileges(o.user, &err) != KS_OK) {
+			fprintf(stderr, "%s: %s\n", PROGRAM, err.msg);
+			kn_cap_close(c, NULL);
+			goto out_engine;
+		}
+		one_capture(&r, c);
+		kn_cap_close(c, NULL);
+	}
+	for (size_t i = 0; i < o.ninputs && !ks_sig_stop() && !r.out_dead; i++) {
+		struct stat st;
+		struct kn_cap *c;
+
+		if (strcmp(o.inputs[i], "-") != 0 && stat(o.inputs[i], &st) == 0 &&
+		    S_ISDIR(st.st_mode)) {
+			read_dir(&r, o.inputs[i]);
+			continue;
+		}
+		if (kn_cap_open_file(&c, o.inputs[i], r.copy_fd, &err) != KS_OK) {
+			error_record(&r, o.inputs[i], err.status, err.msg);
+			continue;
+		}
+		if (o.filter != NULL && kn_cap_filter(c, o.filter, &err) != KS_OK) {
+			error_record(&r, o.inputs[i], err.status, err.msg);
+			kn_cap_close(c, NULL);
+			continue;
+		}
+		one_capture(&r, c);
+		if (kn_cap_close(c, &err) != KS_OK)
+			error_record(&r, o.write_to, err.status, err.msg);
+	}
+	kn_engine_finish(r.e);
+	if (o.ec.events & KN_EV_STATS)
+		kn_engine_stats_record(r.e, on_record, &r);
+	kn_engine_get_stats(r.e, &es);
+	if (ks_sig_stop() && o.cli.verbosity >= 0)
+		fprintf(stderr, "%s: stopped by signal %d after %llu packets\n",
+			PROGRAM, ks_sig_stop(), (unsigned long long)es.packets);
+	rc = ks_exit_code(es.alerts > 0, r.failed || r.out_dead);
+out_engine:
+	if (r.dump != NULL && kn_dump_close(r.dump, &err) != KS_OK) {
+		fprintf(stderr, "%s: %s\n", PROGRAM, err.msg);
+		rc = ks_exit_code(rc == KS_EXIT_FOUND, 1);
+	}
+	kn_engine_free(r.e);
+out_close:
+	if (ks_out_close(&r.out, &err) != KS_OK && !r.out_dead) {
+		fprintf(stderr, "%s: %s\n", PROGRAM, err.msg);
+		rc = KS_EXIT_FAIL;
+	}
+	if (r.copy_fd >= 0 && r.copy_fd != STDOUT_FILENO && close(r.copy_fd) != 0) {
+		fprintf(stderr, "%s: cannot write %s: %s\n", PROGRAM, o.write_to,
+			strerror(errno));
+		rc = KS_EXIT_FAIL;
+	}
+out_conf:
+	ks_conf_free(&conf);
+	for (size_t i = 0; i < o.ninputs; i++)
+		free(o.inputs[i]);
+	free(o.inputs);
+	return rc;
+}
