@@ -32,7 +32,8 @@ struct opts {
 	unsigned long long snaplen;
 	int no_promisc;
 	struct kn_engine_conf ec;
-	int set_mode, set_events, set_block;
+	int set_mode, set_events, set_block, set_strict, set_rate, set_flows,
+	    set_stream, set_defrag;
 	int set_action[KN_CLASS_COUNT];
 	int set_threshold[KN_AT_COUNT];
 };
@@ -105,15 +106,18 @@ static int parse_action(const char *arg, struct kn_policy_conf *pc,
 			   "block)", eq + 1);
 		return -1;
 	}
+	/* The classes knetscan detects: the attacks.  (The policy also
+	 * knows signature and url findings; nothing raises them yet, so
+	 * an action for them would be accepted and never used.) */
 	if (strcmp(cls, "all") == 0) {
-		for (c = 0; c < KN_CLASS_COUNT; c++) {
+		for (c = 0; c < KN_AT_COUNT; c++) {
 			pc->action[c] = (enum kn_action)a;
 			if (set)
 				set[c] = 1;
 		}
 		return 0;
 	}
-	c = kn_class_parse(cls);
+	c = kn_attack_parse(cls);
 	if (c < 0) {
 		ks_err_set(err, KS_ERR_USAGE, "unknown detection class '%s' "
 			   "(knetscan --help lists them)", cls);
@@ -220,26 +224,30 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 			argp_error(state, "--events: %s", err.msg);
 		o->set_events = 1;
 		break;
-	case OPT_STRICT: o->ec.strict = 1; break;
+	case OPT_STRICT: o->ec.strict = 1; o->set_strict = 1; break;
 	case OPT_ANOMALY_RATE:
 		if (ks_cli_parse_uint(arg, 0, 1000000000, &v) != 0)
 			argp_error(state, "--anomaly-rate wants a number");
 		o->ec.anomaly_per_minute = v;
+		o->set_rate = 1;
 		break;
 	case OPT_MAX_FLOWS:
 		if (ks_cli_parse_uint(arg, 16, 100000000, &v) != 0)
 			argp_error(state, "--max-flows wants 16 to 100000000");
 		o->ec.flow.max_flows = v;
+		o->set_flows = 1;
 		break;
 	case OPT_STREAM_MEM:
 		if (ks_cli_parse_size(arg, &v) != 0)
 			argp_error(state, "--stream-mem wants a size such as 64M");
 		o->ec.flow.stream_mem = v;
+		o->set_stream = 1;
 		break;
 	case OPT_DEFRAG_MEM:
 		if (ks_cli_parse_size(arg, &v) != 0)
 			argp_error(state, "--defrag-mem wants a size such as 32M");
 		o->ec.defrag.max_mem = v;
+		o->set_defrag = 1;
 		break;
 	case ARGP_KEY_ARG:
 		add_input(state, o, arg);
@@ -270,9 +278,9 @@ static const char doc[] =
 	"Suricata EVE records on stdout.\v"
 	"Detection classes: tcp-portscan, udp-portscan, stealth-scan, "
 	"host-sweep, syn-flood, udp-flood, icmp-flood, land, ping-of-death, "
-	"teardrop, tiny-fragment, bad-tcp-flags, source-route, arp-spoof, "
-	"signature, url.  See knetscan(1) for the default thresholds and "
-	"actions.\n\n"
+	"teardrop, tiny-fragment, bad-tcp-flags, source-route, arp-spoof "
+	"(or all, for --action).  See knetscan(1) for the default thresholds "
+	"and actions.\n\n"
 	"Exit status: 0 no alert, 1 an alert, 2 an input failed and no alert, "
 	"or a usage error.";
 
@@ -309,6 +317,33 @@ static int load_config(struct opts *o, struct ks_conf *c)
 		else
 			o->ec.policy.block_us = v * 1000;
 	}
+	if ((it = ks_conf_get(c, "knetscan", "eve_strict")) && !o->set_strict &&
+	    ks_conf_bool(it->value, &o->ec.strict) != 0)
+		ks_conf_error(c, it->line, "eve_strict: yes or no");
+	if ((it = ks_conf_get(c, "knetscan", "anomaly_rate")) && !o->set_rate) {
+		if (ks_cli_parse_uint(it->value, 0, 1000000000, &v) != 0)
+			ks_conf_error(c, it->line, "anomaly_rate: not a number");
+		else
+			o->ec.anomaly_per_minute = v;
+	}
+	if ((it = ks_conf_get(c, "knetscan", "max_flows")) && !o->set_flows) {
+		if (ks_cli_parse_uint(it->value, 16, 100000000, &v) != 0)
+			ks_conf_error(c, it->line, "max_flows: 16 to 100000000");
+		else
+			o->ec.flow.max_flows = v;
+	}
+	if ((it = ks_conf_get(c, "knetscan", "stream_mem")) && !o->set_stream) {
+		if (ks_cli_parse_size(it->value, &v) != 0)
+			ks_conf_error(c, it->line, "stream_mem: not a size");
+		else
+			o->ec.flow.stream_mem = v;
+	}
+	if ((it = ks_conf_get(c, "knetscan", "defrag_mem")) && !o->set_defrag) {
+		if (ks_cli_parse_size(it->value, &v) != 0)
+			ks_conf_error(c, it->line, "defrag_mem: not a size");
+		else
+			o->ec.defrag.max_mem = v;
+	}
 	if ((it = ks_conf_get(c, "knetscan", "exclude"))) {
 		char **w = ks_conf_words(it->value, NULL);
 
@@ -331,7 +366,7 @@ static int load_config(struct opts *o, struct ks_conf *c)
 		if (strcmp(ci->section, "knetscan") != 0)
 			continue;
 		if (strncmp(ci->key, "action.", 7) == 0) {
-			int cls = kn_class_parse(ci->key + 7);
+			int cls = kn_attack_parse(ci->key + 7);
 
 			ci->used = 1;
 			snprintf(buf, sizeof buf, "%s=%s", ci->key + 7, ci->value);

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <poll.h>
 #include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,6 +18,7 @@ struct kn_cap {
 	int copy_fd;
 	int own_fd;
 	int copy_failed;
+	int live_fd;         /* live capture: the descriptor to wait on, or -1 */
 	char name[256];
 };
 
@@ -69,6 +71,7 @@ static struct kn_cap *new_cap(const char *name)
 		return NULL;
 	c->fd = -1;
 	c->copy_fd = -1;
+	c->live_fd = -1;
 	snprintf(c->name, sizeof c->name, "%s", name);
 	return c;
 }
@@ -153,7 +156,6 @@ enum ks_status kn_cap_open_live(struct kn_cap **out, const char *ifname,
 	}
 	pcap_set_snaplen(c->p, snaplen > 0 ? snaplen : 262144);
 	pcap_set_promisc(c->p, promisc);
-	/* Wake up at least every 100 ms, to see signals and timers. */
 	pcap_set_timeout(c->p, 100);
 	pcap_set_immediate_mode(c->p, 1);
 	rc = pcap_activate(c->p);
@@ -161,6 +163,16 @@ enum ks_status kn_cap_open_live(struct kn_cap **out, const char *ifname,
 		ks_err_set(err, rc == PCAP_ERROR_PERM_DENIED ? KS_ERR_PERM :
 							      KS_ERR_IO,
 			   "%s: %s", ifname, pcap_geterr(c->p));
+		free_cap(c);
+		return err != NULL ? err->status : KS_ERR_IO;
+	}
+	/* In immediate mode libpcap's own wait has no timeout and resumes
+	 * after a signal: read without blocking and wait here, waking up at
+	 * least every 100 ms to see signals and timers. */
+	c->live_fd = pcap_get_selectable_fd(c->p);
+	if (c->live_fd < 0 || pcap_setnonblock(c->p, 1, ebuf) != 0) {
+		ks_err_set(err, KS_ERR_IO, "%s: cannot read without blocking",
+			   ifname);
 		free_cap(c);
 		return err != NULL ? err->status : KS_ERR_IO;
 	}
@@ -214,6 +226,12 @@ enum ks_status kn_cap_next(struct kn_cap *c, struct pcap_pkthdr **h,
 	case 1:
 		return KS_OK;
 	case 0:
+		if (c->live_fd >= 0) {
+			struct pollfd pf = { .fd = c->live_fd, .events = POLLIN };
+
+			/* EINTR too: the caller looks at the signals. */
+			(void)poll(&pf, 1, 100);
+		}
 		return KS_AGAIN;
 	case PCAP_ERROR_BREAK:
 		return KS_EOF;

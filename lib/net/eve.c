@@ -231,27 +231,38 @@ static void lower_slice(struct kj_writer *w, const char *k, struct kn_slice s)
 
 /* The absolute URL, for the web address checks: the request target when
  * it is absolute already, else http:// and the host, its port unless 80,
- * and the target. */
-static void absolute_url(struct kj_writer *w, const struct kn_http_req *r)
+ * and the target.  Without a Host header (HTTP/1.0) the only name of the
+ * site is the server's address and port. */
+static void absolute_url(struct kj_writer *w, const struct kn_http_req *r,
+			 const struct kn_flow *fl)
 {
-	char head[600];
+	char head[600], a[64];
 	char *joined;
+	unsigned port = r->host_port;
 	int n;
 
 	if (r->uri.n > 0 && r->uri.p[0] != '/') {
 		slice(w, "absolute_url", r->uri);
 		return;
 	}
-	if (r->host.n == 0 || r->host.n > 512)
+	if (r->host.n > 512)
 		return;
-	n = snprintf(head, sizeof head, "http://%.*s", (int)r->host.n,
-		     (const char *)r->host.p);
+	if (r->host.n > 0) {
+		n = snprintf(head, sizeof head, "http://%.*s", (int)r->host.n,
+			     (const char *)r->host.p);
+	} else if (fl != NULL && fl->srv.family != 0) {
+		kn_addr_str(&fl->srv, a);
+		n = snprintf(head, sizeof head, fl->srv.family == 6 ?
+			     "http://[%s]" : "http://%s", a);
+		port = fl->sport;
+	} else {
+		return;
+	}
 	for (int i = 7; i < n; i++)
 		if (head[i] >= 'A' && head[i] <= 'Z')
 			head[i] = (char)(head[i] + 32);
-	if (r->host_port != 0 && r->host_port != 80)
-		n += snprintf(head + n, sizeof head - (size_t)n, ":%u",
-			      r->host_port);
+	if (port != 0 && port != 80)
+		n += snprintf(head + n, sizeof head - (size_t)n, ":%u", port);
 	joined = malloc((size_t)n + r->uri.n + 1);
 	if (joined == NULL)
 		return;
@@ -280,7 +291,7 @@ void kn_eve_http(const struct kn_eve *e, const struct kn_flow *fl,
 	slice(w, "http_method", r->method);
 	slice(w, "protocol", r->protocol);
 	if (!e->strict)
-		absolute_url(w, r);
+		absolute_url(w, r, fl);
 	kj_obj_close(w);
 	kj_record_end(w);
 }
