@@ -1,0 +1,58 @@
+/* kreport: reports, SIEM formats and the relay.  Shared between its files. */
+#ifndef KREPORT_H
+#define KREPORT_H
+
+#include <stdint.h>
+
+#include "cli/cli.h"
+#include "report/conn.h"
+#include "report/filter.h"
+#include "report/spool.h"
+
+#define PROGRAM "kreport"
+
+enum format {
+	FMT_NONE,      /* only the relay (and the summary on stderr) */
+	FMT_TEXT,
+	FMT_JSON,
+	FMT_HTML,
+	FMT_SARIF,
+	FMT_CEF,
+	FMT_SYSLOG,
+	FMT_EVE,
+};
+
+struct opts {
+	struct ks_cli cli;
+	enum format format;
+	int format_set;
+	struct kr_filter filter;
+	unsigned long long top, max_rows, max_line, max_message;
+	int max_message_set;
+	const char *base;
+	const char *hostname;
+	int facility;
+	const char *to;
+	struct kr_dest dest;
+	const char *spool;
+	unsigned long long spool_size;
+	enum kr_spool_policy spool_full;
+	const char *ca, *cert, *key;
+	unsigned long long backoff_max_ms, drain_timeout_ms;
+	const char *config;
+	/* Which settings came from the command line (they win over the
+	 * configuration file). */
+	int set_to, set_spool, set_spool_size, set_spool_full, set_ca,
+	    set_cert, set_key, set_backoff, set_drain, set_facility,
+	    set_hostname;
+	char **paths;
+	int npaths;
+};
+
+/* run.c: read, report, relay; returns the exit code. */
+int kreport_run(struct opts *o);
+
+/* The default spool directory (root: /var/spool/ksvm/kreport). */
+#define KREPORT_SPOOL_DIR "/var/spool/ksvm/kreport"
+
+#endif
