@@ -192,7 +192,7 @@ lint-man:
 	@tests/lint-man $(MAN_PAGES)
 
 demo:
-	@scripts/deps build
+	@scripts/deps demo
 	@$(MAKE) --no-print-directory tools
 	@scripts/demo $(B)/bin
 

@@ -16,6 +16,7 @@ enum {
 	OPT_ARCHIVE_MEMBERS, OPT_ARCHIVE_SIZE, OPT_ARCHIVE_RATIO,
 	OPT_QUARANTINE, OPT_CACHE, OPT_NO_CACHE, OPT_CONFIG, OPT_VM,
 	OPT_DETECTIONS_ONLY, OPT_NO_STATS, OPT_DESCRIBE, OPT_NO_TYPES,
+	OPT_CHECK_CONFIG,
 };
 
 static const struct argp_option options[] = {
@@ -48,6 +49,7 @@ static const struct argp_option options[] = {
 	{ "quarantine", OPT_QUARANTINE, "DIR", 0, "Quarantine directory (default " KFSCAN_QUARANTINE_DIR ")", 3 },
 	{ "vm", OPT_VM, "NAME", 0, "Name of the guest the files belong to, for the records", 3 },
 	{ "config", OPT_CONFIG, "FILE", 0, "Read settings and profiles from FILE (ksvm.conf)", 3 },
+	{ "check-config", OPT_CHECK_CONFIG, NULL, 0, "Check the configuration, the rules and the hash lists, say what is wrong, and exit", 3 },
 
 	{ NULL, 0, NULL, 0, "Cache and output:", 4 },
 	{ "cache", OPT_CACHE, "FILE", 0, "Scan cache file (default $XDG_CACHE_HOME/ksvm/kfscan.lmdb)", 4 },
@@ -158,6 +160,7 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 	case OPT_QUARANTINE: o->quarantine = arg; break;
 	case OPT_VM: o->vm = arg; break;
 	case OPT_CONFIG: o->config = arg; break;
+	case OPT_CHECK_CONFIG: o->check_config = 1; break;
 	case OPT_CACHE: o->cache = arg; break;
 	case OPT_NO_CACHE: o->no_cache = 1; break;
 	case OPT_DETECTIONS_ONLY: o->detections_only = 1; break;
@@ -175,8 +178,12 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 		if (o->eng.no_types && o->eng.describe_all)
 			argp_error(state, "--describe and --no-types exclude "
 				   "each other");
+		if (o->check_config && (o->requests || o->npaths > 0 ||
+					o->files_from.n > 0 || o->save_rules))
+			argp_error(state, "--check-config checks and exits: give "
+				   "no paths, --requests or --save-rules");
 		if (!o->requests && o->npaths == 0 && o->files_from.n == 0 &&
-		    o->save_rules == NULL)
+		    o->save_rules == NULL && !o->check_config)
 			argp_error(state, "nothing to scan: give paths, "
 				   "--files-from or --requests");
 		break;

@@ -728,6 +728,16 @@ int kfscan_run(struct opts *o, struct kf_profiles *ps)
 	}
 	ks_digest_final(fp, fingerprint, NULL);
 	ks_digest_free(fp);
+	if (o->check_config) {
+		if (o->cli.verbosity >= 0)
+			fprintf(stderr, "%s: configuration%s%s: %llu rules, %zu "
+				"hash lists: valid\n", PROGRAM,
+				o->config ? " " : "", o->config ? o->config : "",
+				(unsigned long long)run.rules->nrules,
+				o->hashes.n);
+		rc = KS_EXIT_CLEAN;
+		goto out;
+	}
 	run.eng.rules = run.rules;
 	run.eng.hashes = run.hashes;
 	run.eng.o = o->eng;

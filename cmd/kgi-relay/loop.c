@@ -65,6 +65,11 @@ struct relay {
 	uint64_t lost_requests;
 	int draining;
 	int finishing;             /* the scanner is being let go */
+	/* SIGHUP: the new rules are checked by a run of the scanner with
+	 * --check-config before the running scanner is replaced, so that a
+	 * broken rule file leaves the old scanner (and its rules) at work. */
+	pid_t check_pid;
+	int reload_again;          /* another SIGHUP came during a check */
 };
 
 /* ---- output --------------------------------------------------------------- */
@@ -158,6 +163,125 @@ static void start_scanner(struct relay *r, uint64_t now)
 	kj_lines_init(&r->from_scanner, 16u << 20);
 	ks_buf_reset(&r->to_scanner);
 	kg_engine_scanner_ready(r->e);
+}
+
+static void scanner_died(struct relay *r, uint64_t now, const char *why);
+
+/* The scanner's command with --requests replaced by --check-config, or
+ * NULL when it has no --requests (a scanner of another kind: it is then
+ * replaced without a check). */
+static char **check_argv(char *const *argv)
+{
+	size_t n = 0, i;
+	int found = 0;
+	char **v;
+
+	while (argv[n] != NULL)
+		n++;
+	v = calloc(n + 1, sizeof *v);
+	if (v == NULL)
+		return NULL;
+	for (i = 0; i < n; i++) {
+		if (strcmp(argv[i], "--requests") == 0) {
+			v[i] = (char *)"--check-config";
+			found = 1;
+		} else {
+			v[i] = argv[i];
+		}
+	}
+	if (!found) {
+		free(v);
+		return NULL;
+	}
+	return v;
+}
+
+static void reload_now(struct relay *r, uint64_t now)
+{
+	/* New rules: forget the verdicts and start a scanner that loads
+	 * them; waiting scans are sent to it. */
+	kg_engine_clear_cache(r->e);
+	if (r->child.pid > 0)
+		scanner_died(r, now, "reload");
+	r->restart_at = now;
+}
+
+static void reload_refused(struct relay *r, const char *why)
+{
+	struct kj_writer w;
+	char msg[256];
+
+	snprintf(msg, sizeof msg, "reload refused: the scanner's new rules "
+		 "or settings do not load (%s); the running scanner keeps the "
+		 "old ones", why);
+	if (r->o->cli.verbosity >= 0)
+		fprintf(stderr, "%s: %s\n", PROGRAM, msg);
+	kj_writer_init(&w, 0);
+	kj_error_record(&w, PROGRAM, "reload", 0, KS_ERR_INVALID, msg);
+	log_line(r, (const char *)w.buf.data, w.buf.len);
+	kj_writer_free(&w);
+}
+
+static void start_reload(struct relay *r, uint64_t now)
+{
+	char **argv = check_argv(r->o->scanner);
+	int devnull;
+	pid_t pid;
+
+	if (argv == NULL) {
+		reload_now(r, now);
+		return;
+	}
+	pid = fork();
+	if (pid == 0) {
+		/* Its records are not ours; its diagnostics go to our
+		 * stderr, with file and line. */
+		devnull = open("/dev/null", O_RDWR);
+		if (devnull >= 0) {
+			dup2(devnull, STDIN_FILENO);
+			dup2(devnull, STDOUT_FILENO);
+		}
+		execvp(argv[0], argv);
+		_exit(127);
+	}
+	free(argv);
+	if (pid < 0) {
+		reload_refused(r, strerror(errno));
+		return;
+	}
+	r->check_pid = pid;
+}
+
+/* The check of a reload ended: replace the scanner, or keep it. */
+static void reload_checked(struct relay *r, uint64_t now)
+{
+	int status;
+	char why[64];
+	pid_t p;
+
+	if (r->check_pid <= 0)
+		return;
+	p = waitpid(r->check_pid, &status, WNOHANG);
+	if (p == 0 || (p < 0 && errno == EINTR))
+		return;
+	r->check_pid = 0;
+	if (p > 0 && WIFEXITED(status) && WEXITSTATUS(status) == 0) {
+		reload_now(r, now);
+	} else {
+		if (p > 0 && WIFEXITED(status))
+			snprintf(why, sizeof why, "exit status %d",
+				 WEXITSTATUS(status));
+		else if (p > 0 && WIFSIGNALED(status))
+			snprintf(why, sizeof why, "killed by signal %d",
+				 WTERMSIG(status));
+		else
+			snprintf(why, sizeof why, "%s", strerror(errno));
+		reload_refused(r, why);
+	}
+	if (r->reload_again) {
+		r->reload_again = 0;
+		start_reload(r, now);
+	}
 }
 
 static void scanner_died(struct relay *r, uint64_t now, const char *why)
@@ -549,13 +673,12 @@ int relay_run(struct ropts *o)
 			kj_writer_free(&w);
 		}
 		if (ks_sig_take_reload()) {
-			/* New rules: forget the verdicts and start a scanner
-			 * that loads them; waiting scans are sent to it. */
-			kg_engine_clear_cache(r.e);
-			if (r.child.pid > 0)
-				scanner_died(&r, now, "reload");
-			r.restart_at = now;
+			if (r.check_pid > 0)
+				r.reload_again = 1;
+			else
+				start_reload(&r, now);
 		}
+		reload_checked(&r, now);
 		if (ks_sig_stop() && !r.draining) {
 			/* Stop taking events; answer everything in flight. */
 			r.draining = 1;

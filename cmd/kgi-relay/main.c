@@ -15,7 +15,7 @@
 enum {
 	OPT_LISTEN = 256, OPT_GROUP, OPT_STDIN, OPT_ROOT, OPT_ASSIGN,
 	OPT_PROFILE, OPT_SCANNER, OPT_TIMEOUT, OPT_MODE, OPT_MAX_CLIENTS,
-	OPT_CACHE, OPT_CONFIG,
+	OPT_CACHE, OPT_CONFIG, OPT_CHECK_CONFIG,
 };
 
 static const struct argp_option options[] = {
@@ -28,6 +28,7 @@ static const struct argp_option options[] = {
 	{ "assign", OPT_ASSIGN, "VM=PROFILE", 0, "The protection profile of guest VM (repeatable)", 2 },
 	{ "profile", OPT_PROFILE, "NAME", 0, "The profile of guests that have none (default disinfect)", 2 },
 	{ "config", OPT_CONFIG, "FILE", 0, "Read guests, profiles and settings from FILE (ksvm.conf)", 2 },
+	{ "check-config", OPT_CHECK_CONFIG, NULL, 0, "Check the settings, the guests' roots and their profiles, say what is wrong, and exit", 2 },
 	{ NULL, 0, NULL, 0, "Scanning and decisions:", 3 },
 	{ "scanner", OPT_SCANNER, "COMMAND", 0, "The scanner to run (default: kfscan --requests); split on blanks", 3 },
 	{ "timeout", OPT_TIMEOUT, "TIME", 0, "Deadline of a decision (default 5s; ms, s, m suffixes)", 3 },
@@ -110,6 +111,7 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 	case OPT_ASSIGN: add_vm(state, o, arg, 0); break;
 	case OPT_PROFILE: o->kc.default_profile = arg; break;
 	case OPT_CONFIG: o->config = arg; break;
+	case OPT_CHECK_CONFIG: o->check_config = 1; break;
 	case OPT_SCANNER:
 		ks_conf_words_free(o->scanner);
 		o->scanner = split_words(arg);
@@ -359,6 +361,26 @@ int main(int argc, char **argv)
 	o.kc.max_dirty = 100000;
 	if (o.listen == NULL)
 		o.read_stdin = 1;
+	if (o.check_config) {
+		/* The engine refuses what the run would refuse: unknown
+		 * profiles, a guest twice, a root that cannot be opened. */
+		struct kg_io io;
+		struct ks_err err;
+		struct kg_engine *e;
+
+		memset(&io, 0, sizeof io);
+		e = kg_engine_new(&o.kc, &io, &err);
+		if (e == NULL) {
+			fprintf(stderr, "%s: %s\n", PROGRAM, err.msg);
+			goto out;
+		}
+		kg_engine_free(e);
+		if (o.cli.verbosity >= 0)
+			fprintf(stderr, "%s: %zu guests, their roots and profiles: "
+				"valid\n", PROGRAM, o.nvms);
+		rc = KS_EXIT_CLEAN;
+		goto out;
+	}
 	rc = relay_run(&o);
 out:
 	ropts_free(&o);

@@ -15,6 +15,7 @@ struct ropts {
 	const char *listen;
 	const char *group;
 	int read_stdin;              /* also read events on stdin */
+	int check_config;            /* check the settings and exit */
 	char **scanner;              /* argv of the scanner */
 	int scanner_default;         /* argv is the default kfscan */
 	const char *config;

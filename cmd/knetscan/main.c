@@ -31,6 +31,7 @@ struct opts {
 	const char *iface, *filter, *user, *write_to, *config;
 	unsigned long long snaplen;
 	int no_promisc;
+	int check_config;
 	struct kn_engine_conf ec;
 	int set_mode, set_events, set_block, set_strict, set_rate, set_flows,
 	    set_stream, set_defrag;
@@ -41,7 +42,7 @@ struct opts {
 enum {
 	OPT_MODE = 256, OPT_EVENTS, OPT_STRICT, OPT_ACTION, OPT_BLOCK_TIME,
 	OPT_EXCLUDE, OPT_THRESHOLD, OPT_CONFIG, OPT_NO_PROMISC, OPT_MAX_FLOWS,
-	OPT_STREAM_MEM, OPT_DEFRAG_MEM, OPT_ANOMALY_RATE,
+	OPT_STREAM_MEM, OPT_DEFRAG_MEM, OPT_ANOMALY_RATE, OPT_CHECK_CONFIG,
 };
 
 static const struct argp_option options[] = {
@@ -60,6 +61,7 @@ static const struct argp_option options[] = {
 	{ "exclude", OPT_EXCLUDE, "CIDR", 0, "Never drop or block this address or subnet (repeatable)", 2 },
 	{ "threshold", OPT_THRESHOLD, "CLASS=N/TIME", 0, "Detect CLASS at N events within TIME (repeatable)", 2 },
 	{ "config", OPT_CONFIG, "FILE", 0, "Read the [knetscan] section of FILE (ksvm.conf)", 2 },
+	{ "check-config", OPT_CHECK_CONFIG, NULL, 0, "Check the settings, say what is wrong, and exit (no packet is read)", 2 },
 	{ NULL, 0, NULL, 0, "Output:", 3 },
 	{ "events", OPT_EVENTS, "LIST", 0, "Record types: alert,anomaly,http,dns,tls,flow,stats or all (default all but flow)", 3 },
 	{ "eve-strict", OPT_STRICT, NULL, 0, "Only members of Suricata's EVE schema", 3 },
@@ -219,6 +221,7 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 			argp_error(state, "--threshold: %s", err.msg);
 		break;
 	case OPT_CONFIG: o->config = arg; break;
+	case OPT_CHECK_CONFIG: o->check_config = 1; break;
 	case OPT_EVENTS:
 		if (kn_events_parse(arg, &o->ec.events, &err) != 0)
 			argp_error(state, "--events: %s", err.msg);
@@ -255,6 +258,8 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 	case ARGP_KEY_END:
 		if (o->iface != NULL && o->ninputs > 0)
 			argp_error(state, "read files or capture live, not both");
+		if (o->check_config)
+			break;
 		if (o->iface == NULL && o->ninputs == 0)
 			argp_error(state, "nothing to read: give capture files, "
 				   "-r - for stdin, or -i IF");
@@ -581,6 +586,21 @@ int main(int argc, char **argv)
 	ks_conf_init(&conf);
 	if (o.config != NULL && load_config(&o, &conf) != 0)
 		goto out_conf;
+	if (o.check_config) {
+		/* The engine refuses what a run would refuse. */
+		struct kn_engine *e = kn_engine_new(&o.ec, on_record, NULL, &err);
+
+		if (e == NULL) {
+			fprintf(stderr, "%s: %s\n", PROGRAM, err.msg);
+			goto out_conf;
+		}
+		kn_engine_free(e);
+		if (o.cli.verbosity >= 0)
+			fprintf(stderr, "%s: settings%s%s: valid\n", PROGRAM,
+				o.config ? " of " : "", o.config ? o.config : "");
+		rc = KS_EXIT_CLEAN;
+		goto out_conf;
+	}
 	memset(&r, 0, sizeof r);
 	r.o = &o;
 	r.copy_fd = -1;

@@ -26,6 +26,7 @@ struct opts {
 	struct ks_cli cli;
 	enum format format;
 	int format_set;
+	int check_config;
 	struct kr_filter filter;
 	unsigned long long top, max_rows, max_line, max_message;
 	int max_message_set;
@@ -35,6 +36,8 @@ struct opts {
 	const char *to;
 	struct kr_dest dest;
 	const char *spool;
+	const char *copy;             /* --copy: the local event log */
+	int set_copy;
 	unsigned long long spool_size;
 	enum kr_spool_policy spool_full;
 	const char *ca, *cert, *key;

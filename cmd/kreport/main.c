@@ -2,9 +2,11 @@
  * kreport: reports for people and systems, and the relay of events to the
  * administration server.  Options and configuration.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "conf/conf.h"
 #include "core/exitcode.h"
@@ -16,7 +18,7 @@ enum {
 	OPT_MAX_ROWS, OPT_BASE, OPT_HOSTNAME, OPT_FACILITY, OPT_MAX_MESSAGE,
 	OPT_MAX_LINE, OPT_TO, OPT_SPOOL, OPT_SPOOL_SIZE, OPT_SPOOL_FULL,
 	OPT_CA, OPT_CERT, OPT_KEY, OPT_BACKOFF_MAX, OPT_DRAIN_TIMEOUT,
-	OPT_CONFIG,
+	OPT_CONFIG, OPT_CHECK_CONFIG, OPT_COPY,
 };
 
 static const struct argp_option options[] = {
@@ -50,7 +52,9 @@ static const struct argp_option options[] = {
 
 	{ NULL, 0, NULL, 0, "Input and settings:", 4 },
 	{ "max-line", OPT_MAX_LINE, "SIZE", 0, "Longest input line (default 1M)", 4 },
+	{ "copy", OPT_COPY, "FILE", 0, "Also append every record read to FILE (the local event log), whatever the filters and the format", 4 },
 	{ "config", OPT_CONFIG, "FILE", 0, "Read the [kreport] settings from FILE (ksvm.conf)", 4 },
+	{ "check-config", OPT_CHECK_CONFIG, NULL, 0, "Check the settings and the TLS files, say what is wrong, and exit (nothing is read or sent)", 4 },
 	{ 0 }
 };
 
@@ -223,6 +227,8 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 		o->max_line = size(state, "--max-line", arg, 256, 64u << 20);
 		break;
 	case OPT_CONFIG: o->config = arg; break;
+	case OPT_CHECK_CONFIG: o->check_config = 1; break;
+	case OPT_COPY: o->copy = arg; o->set_copy = 1; break;
 	case ARGP_KEY_ARGS:
 		o->paths = state->argv + state->next;
 		o->npaths = state->argc - state->next;
@@ -292,6 +298,7 @@ static int load_config(struct opts *o, struct ks_conf *c)
 			o->to = it->value;
 	}
 	o->spool = conf_str(c, "spool", o->set_spool, o->spool);
+	o->copy = conf_str(c, "copy", o->set_copy, o->copy);
 	o->ca = conf_str(c, "ca", o->set_ca, o->ca);
 	o->cert = conf_str(c, "cert", o->set_cert, o->cert);
 	o->key = conf_str(c, "key", o->set_key, o->key);
@@ -378,6 +385,24 @@ int main(int argc, char **argv)
 		ks_conf_free(&conf);
 		kr_filter_free(&o.filter);
 		return KS_EXIT_FAIL;
+	}
+	if (o.check_config) {
+		const char *files[] = { o.ca, o.cert, o.key };
+
+		rc = KS_EXIT_CLEAN;
+		for (size_t i = 0; i < 3; i++) {
+			if (files[i] != NULL && access(files[i], R_OK) != 0) {
+				fprintf(stderr, "%s: cannot read %s: %s\n", PROGRAM,
+					files[i], strerror(errno));
+				rc = KS_EXIT_FAIL;
+			}
+		}
+		if (rc == KS_EXIT_CLEAN && o.cli.verbosity >= 0)
+			fprintf(stderr, "%s: settings%s%s: valid\n", PROGRAM,
+				o.config ? " of " : "", o.config ? o.config : "");
+		ks_conf_free(&conf);
+		kr_filter_free(&o.filter);
+		return rc;
 	}
 	rc = kreport_run(&o);
 	ks_conf_free(&conf);

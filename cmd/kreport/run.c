@@ -4,6 +4,7 @@
  * to the relay; the summary formats at the end; the exit code.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <limits.h>
 #include <poll.h>
@@ -12,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include "cli/sig.h"
@@ -57,6 +59,7 @@ struct run {
 	struct ks_time now;
 	int out_dead;
 	int quiet;
+	int copy_fd;                 /* --copy, or -1 */
 };
 
 static void say(struct run *r, const char *fmt, ...)
@@ -280,6 +283,24 @@ static void announce_drops(struct run *r, int force)
 	own_error(r, NULL, m, strlen(m), 0, KS_ERR_LIMIT, m);
 }
 
+/* The local event log: each record whole, in one write, so that two
+ * writers appending to the same file never interleave inside a line. */
+static void copy_line(struct run *r, const char *line, size_t len)
+{
+	struct iovec iov[2] = {
+		{ (void *)line, len }, { (void *)"\n", 1 }
+	};
+	ssize_t k = writev(r->copy_fd, iov, 2);
+
+	if (k != (ssize_t)len + 1) {
+		say(r, "--copy %s: %s; the local event log stops here",
+		    r->o->copy, k < 0 ? strerror(errno) : "short write");
+		close(r->copy_fd);
+		r->copy_fd = -1;
+		r->failed = 1;
+	}
+}
+
 static void handle_line(struct run *r, struct kr_input *in, char *line,
 			size_t len)
 {
@@ -300,6 +321,8 @@ static void handle_line(struct run *r, struct kr_input *in, char *line,
 		return;
 	}
 	in->records++;
+	if (r->copy_fd >= 0)
+		copy_line(r, line, len);
 	kr_event_from_doc(&r->ev, &r->doc, line, len, in->name,
 			  in->lines.line_no);
 	count_and_emit(r, &r->ev);
@@ -692,6 +715,16 @@ int kreport_run(struct opts *o)
 	memset(&r, 0, sizeof r);
 	r.o = o;
 	r.quiet = o->cli.verbosity < 0;
+	r.copy_fd = -1;
+	if (o->copy != NULL) {
+		r.copy_fd = open(o->copy, O_WRONLY | O_CREAT | O_APPEND |
+				 O_CLOEXEC, 0640);
+		if (r.copy_fd < 0) {
+			fprintf(stderr, "%s: --copy %s: %s\n", PROGRAM, o->copy,
+				strerror(errno));
+			return KS_EXIT_FAIL;
+		}
+	}
 	if (getcwd(cwd, sizeof cwd) == NULL)
 		strcpy(cwd, "/");
 	if (o->base != NULL && resolve_base(o->base, base) != 0) {
@@ -769,6 +802,11 @@ out:
 	}
 	if (r.out_open && ks_out_close(&r.out, &err) != KS_OK) {
 		fprintf(stderr, "%s: %s\n", PROGRAM, err.msg);
+		rc = ks_exit_code(r.agg.detections > 0, 1);
+	}
+	if (r.copy_fd >= 0 && close(r.copy_fd) != 0) {
+		fprintf(stderr, "%s: --copy %s: %s\n", PROGRAM, o->copy,
+			strerror(errno));
 		rc = ks_exit_code(r.agg.detections > 0, 1);
 	}
 	kr_inputs_close(&r.in);

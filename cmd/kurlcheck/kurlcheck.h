@@ -19,7 +19,8 @@ struct opts {
 	struct ks_cli cli;
 	const char *db;
 	const char *config;
-	int events, hosts, explain, listed_only, line_buffered, no_stats;
+	int events, hosts, explain, listed_only, line_buffered, no_stats,
+	    check_config;
 	char **args;
 	int nargs;
 };

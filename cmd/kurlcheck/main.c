@@ -14,13 +14,14 @@
 
 enum {
 	OPT_DB = 256, OPT_CONFIG, OPT_EVENTS, OPT_HOSTS, OPT_EXPLAIN,
-	OPT_LISTED_ONLY, OPT_LINE_BUFFERED, OPT_NO_STATS,
+	OPT_LISTED_ONLY, OPT_LINE_BUFFERED, OPT_NO_STATS, OPT_CHECK_CONFIG,
 };
 
 static const struct argp_option options[] = {
 	{ NULL, 0, NULL, 0, "Database:", 1 },
 	{ "db", OPT_DB, "FILE", 0, "The database (default " KURLCHECK_DB ", else the built-in sample)", 1 },
 	{ "config", OPT_CONFIG, "FILE", 0, "Read the database path from the [kurlcheck] section of FILE (ksvm.conf)", 1 },
+	{ "check-config", OPT_CHECK_CONFIG, NULL, 0, "Check the settings and open the database (refused if damaged), say what is wrong, and exit", 1 },
 
 	{ NULL, 0, NULL, 0, "What to check:", 2 },
 	{ "events", OPT_EVENTS, NULL, 0, "Read JSON Lines events on stdin (http, tls and dns records of knetscan)", 2 },
@@ -44,6 +45,7 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 		break;
 	case OPT_DB: o->db = arg; break;
 	case OPT_CONFIG: o->config = arg; break;
+	case OPT_CHECK_CONFIG: o->check_config = 1; break;
 	case OPT_EVENTS: o->events = 1; break;
 	case OPT_HOSTS: o->hosts = 1; break;
 	case OPT_EXPLAIN: o->explain = 1; break;
@@ -55,6 +57,9 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 		o->nargs = state->argc - state->next;
 		break;
 	case ARGP_KEY_END:
+		if (o->check_config && (o->events || o->nargs > 0))
+			argp_error(state, "--check-config checks and exits: give "
+				   "no addresses and no --events");
 		if (o->events && o->nargs > 0)
 			argp_error(state, "--events reads stdin: give no "
 				   "arguments");
@@ -152,5 +157,20 @@ int main(int argc, char **argv)
 	argp_parse(&argp, argc, argv, 0, NULL, &o);
 	if (o.config != NULL && load_config(&o) != 0)
 		return KS_EXIT_FAIL;
+	if (o.check_config) {
+		struct ku_db *db;
+		struct ks_err err;
+		const char *path;
+
+		if (open_db(o.db, o.cli.verbosity, &db, &path, &err) != KS_OK) {
+			fprintf(stderr, "%s: %s\n", PROGRAM, err.msg);
+			return KS_EXIT_FAIL;
+		}
+		if (o.cli.verbosity >= 0)
+			fprintf(stderr, "%s: database %s: valid\n", PROGRAM,
+				path != NULL ? path : "(built-in sample)");
+		ku_db_close(db);
+		return KS_EXIT_CLEAN;
+	}
 	return kurlcheck_run(&o);
 }
