@@ -21,6 +21,7 @@ BINDIR     ?= $(PREFIX)/bin
 MANDIR     ?= $(PREFIX)/share/man
 DATADIR    ?= $(PREFIX)/share/ksvm
 COMPLDIR   ?= $(PREFIX)/share/bash-completion/completions
+SYSTEMDDIR ?= $(PREFIX)/lib/systemd/system
 ifeq ($(PREFIX),/usr)
 SYSCONFDIR ?= /etc
 else
@@ -238,6 +239,11 @@ install: tools
 	        install -m 0644 $$f $(DESTDIR)$(SYSCONFDIR)/ksvm/$$(basename $$f).sample; \
 	    done; \
 	fi
+	install -d $(DESTDIR)$(SYSTEMDDIR) $(DESTDIR)$(SYSCONFDIR)/init.d
+	sed 's|@BINDIR@|$(BINDIR)|g' scripts/init/ksvm.service >$(DESTDIR)$(SYSTEMDDIR)/ksvm.service
+	sed 's|@BINDIR@|$(BINDIR)|g' scripts/init/ksvm.init >$(DESTDIR)$(SYSCONFDIR)/init.d/ksvm
+	chmod 0644 $(DESTDIR)$(SYSTEMDDIR)/ksvm.service
+	chmod 0755 $(DESTDIR)$(SYSCONFDIR)/init.d/ksvm
 	install -d $(DESTDIR)$(DATADIR)
 	install -d $(DESTDIR)$(DATADIR)/schemas
 	install -m 0644 tests/schemas/*.schema.json $(DESTDIR)$(DATADIR)/schemas/
@@ -252,6 +258,7 @@ uninstall:
 	    sec=$${m##*.}; rm -f $(DESTDIR)$(MANDIR)/man$$sec/$$(basename $$m); \
 	done
 	for c in completions/*; do rm -f $(DESTDIR)$(COMPLDIR)/$$(basename $$c); done
+	rm -f $(DESTDIR)$(SYSTEMDDIR)/ksvm.service $(DESTDIR)$(SYSCONFDIR)/init.d/ksvm
 	if [ -d samples/etc ]; then \
 	    for f in samples/etc/*; do \
 	        rm -f $(DESTDIR)$(SYSCONFDIR)/ksvm/$$(basename $$f).sample; \

@@ -340,9 +340,7 @@ static int load_config(struct opts *o, struct ks_conf *c,
 	ks_conf_check_unused(c, "kfscan");
 	ks_conf_check_unused(c, "profile ");
 	if (c->nerr > 0) {
-		for (size_t i = 0; i < c->nerr; i++)
-			fprintf(stderr, "%s:%u: %s\n", c->path, c->errors[i].line,
-				c->errors[i].msg);
+		ks_conf_print_errors(c, stderr);
 		fprintf(stderr, "%s: %s has errors; nothing was scanned\n",
 			PROGRAM, c->path);
 		return -1;

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "conf/conf.h"
@@ -209,8 +210,23 @@ static void vm_section(void *ctx, const char *section, unsigned line)
 				      "absolute path", section);
 		v->root = root->value;
 	}
-	if (prof != NULL && v->profile == NULL)
+	if (prof != NULL && v->profile == NULL) {
 		v->profile = prof->value;
+		if (kf_profile_find(&vc->o->profiles, prof->value) == NULL)
+			ks_conf_error(vc->c, prof->line, "[%s] profile: no "
+				      "profile '%s' (built-in, or a [profile "
+				      "NAME] section)", section, prof->value);
+	}
+	if (root != NULL && v->root == root->value && root->value[0] == '/') {
+		struct stat st;
+
+		if (stat(root->value, &st) != 0)
+			ks_conf_error(vc->c, root->line, "[%s] root %s: %s",
+				      section, root->value, strerror(errno));
+		else if (!S_ISDIR(st.st_mode))
+			ks_conf_error(vc->c, root->line, "[%s] root %s: not "
+				      "a directory", section, root->value);
+	}
 	if (*name == '\0')
 		ks_conf_error(vc->c, line, "[vm] needs a name: [vm NAME]");
 }
@@ -249,23 +265,27 @@ static int load_config(struct ropts *o, struct ks_conf *c)
 		else if (strcmp(it->value, "standard") != 0)
 			ks_conf_error(c, it->line, "mode: standard or monitoring");
 	}
-	if ((it = ks_conf_get(c, "kgi-relay", "profile")) &&
-	    o->kc.default_profile == NULL)
-		o->kc.default_profile = it->value;
+
 	if ((it = ks_conf_get(c, "kgi-relay", "cache"))) {
 		if (ks_cli_parse_uint(it->value, 0, 100000000, &v) != 0)
 			ks_conf_error(c, it->line, "cache: a number of verdicts");
 		else if (o->cache == (unsigned long long)-1)
 			o->cache = v;
 	}
-	ks_conf_sections(c, "vm ", vm_section, &vc);
+	/* Profiles first: the VMs name them. */
 	kf_profiles_from_conf(&o->profiles, c);
+	ks_conf_sections(c, "vm ", vm_section, &vc);
+	if ((it = ks_conf_get(c, "kgi-relay", "profile")) &&
+	    o->kc.default_profile == NULL) {
+		o->kc.default_profile = it->value;
+		if (kf_profile_find(&o->profiles, it->value) == NULL)
+			ks_conf_error(c, it->line, "profile: no profile '%s'",
+				      it->value);
+	}
 	ks_conf_check_unused(c, "kgi-relay");
 	ks_conf_check_unused(c, "vm ");
 	if (c->nerr > 0) {
-		for (size_t i = 0; i < c->nerr; i++)
-			fprintf(stderr, "%s:%u: %s\n", c->path, c->errors[i].line,
-				c->errors[i].msg);
+		ks_conf_print_errors(c, stderr);
 		fprintf(stderr, "%s: %s has errors; not started\n", PROGRAM,
 			c->path);
 		return -1;

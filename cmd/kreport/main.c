@@ -344,9 +344,7 @@ static int load_config(struct opts *o, struct ks_conf *c)
 		o->drain_timeout_ms = v;
 	ks_conf_check_unused(c, "kreport");
 	if (c->nerr > 0) {
-		for (size_t i = 0; i < c->nerr; i++)
-			fprintf(stderr, "%s:%u: %s\n", c->path, c->errors[i].line,
-				c->errors[i].msg);
+		ks_conf_print_errors(c, stderr);
 		fprintf(stderr, "%s: %s has errors; nothing was read\n", PROGRAM,
 			c->path);
 		return -1;

@@ -16,41 +16,10 @@
 
 #include "cli/cli.h"
 #include "conf/conf.h"
+#include "conf/ksvm.h"
 #include "core/exitcode.h"
 
 #define PROGRAM "ksvm-config"
-
-/* The settings of [ksvm]: name, default, kind. */
-enum kind { K_STR, K_PATH, K_INPUT, K_MODE, K_TIME, K_BOOL };
-
-static const struct setting {
-	const char *key;
-	const char *def;
-	enum kind kind;
-} settings[] = {
-	{ "mode", "monitoring", K_MODE },
-	{ "interface", "", K_STR },
-	{ "pcap", "", K_INPUT },
-	{ "forward", "", K_INPUT },
-	{ "guest_events", "", K_INPUT },
-	{ "user", "", K_STR },
-	{ "log_dir", "/var/log/ksvm", K_PATH },
-	{ "run_dir", "/run/ksvm", K_PATH },
-	{ "pidfile", "", K_PATH },
-	{ "report_text", "", K_PATH },
-	{ "report_html", "", K_PATH },
-	{ "restart_max", "30s", K_TIME },
-	{ "drain_timeout", "10s", K_TIME },
-	{ "url_check", "yes", K_BOOL },
-};
-
-#define NSETTINGS (sizeof settings / sizeof settings[0])
-
-/* Sections some program reads; any other is a mistake. */
-static const char *const known_sections[] = {
-	"ksvm", "kfscan", "kgi-relay", "knetscan", "kurlcheck", "kreport",
-};
-static const char *const known_prefixes[] = { "profile ", "vm ", "urlfeed " };
 
 struct args {
 	struct ks_cli cli;
@@ -97,104 +66,14 @@ static const char doc[] =
 	"Check the [ksvm] section of the appliance's configuration file and "
 	"the names of its sections, or print its settings for ksvm(8).\v"
 	"Commands:\n"
-	"  check FILE   report every error with its line (exit 0 or 2)\n"
+	"  check FILE   report every error with its line (exit 0 or 2), and "
+	"print vm_count and urlfeed_count as NUL-separated key=value items\n"
 	"  get FILE     the settings of [ksvm] with their defaults, as "
 	"NUL-separated key=value items, and vm_count, urlfeed_count, report_to\n";
 
 static const struct argp argp = {
 	NULL, parse_opt, "check FILE\nget FILE", doc, children, NULL, NULL
 };
-
-static void check_value(struct ks_conf *c, const struct setting *s,
-			const struct ks_conf_item *it)
-{
-	unsigned long long v;
-	int b;
-
-	switch (s->kind) {
-	case K_MODE:
-		if (strcmp(it->value, "standard") != 0 &&
-		    strcmp(it->value, "monitoring") != 0)
-			ks_conf_error(c, it->line, "mode: standard or monitoring, "
-				      "not '%s'", it->value);
-		break;
-	case K_PATH:
-		if (it->value[0] != '/')
-			ks_conf_error(c, it->line, "%s: an absolute path, not '%s'",
-				      s->key, it->value);
-		break;
-	case K_INPUT:
-		if (it->value[0] != '/' && strcmp(it->value, "-") != 0)
-			ks_conf_error(c, it->line, "%s: an absolute path or - "
-				      "(standard input or output), not '%s'",
-				      s->key, it->value);
-		break;
-	case K_TIME:
-		if (ks_cli_parse_duration(it->value, &v) != 0 || v == 0)
-			ks_conf_error(c, it->line, "%s: a time such as 30s, not "
-				      "'%s'", s->key, it->value);
-		break;
-	case K_BOOL:
-		if (ks_conf_bool(it->value, &b) != 0)
-			ks_conf_error(c, it->line, "%s: yes or no, not '%s'",
-				      s->key, it->value);
-		break;
-	case K_STR:
-		if (it->value[0] == '\0')
-			ks_conf_error(c, it->line, "%s: empty", s->key);
-		break;
-	}
-}
-
-static int known_section(const char *name)
-{
-	for (size_t i = 0; i < sizeof known_sections / sizeof *known_sections; i++)
-		if (strcmp(name, known_sections[i]) == 0)
-			return 1;
-	for (size_t i = 0; i < sizeof known_prefixes / sizeof *known_prefixes; i++)
-		if (strncmp(name, known_prefixes[i], strlen(known_prefixes[i])) == 0)
-			return 1;
-	return 0;
-}
-
-/* Every section name, once, in file order (the first item's line). */
-static void check_sections(struct ks_conf *c)
-{
-	for (size_t i = 0; i < c->n; i++) {
-		int seen = 0;
-
-		for (size_t k = 0; k < i && !seen; k++)
-			seen = strcmp(c->items[k].section, c->items[i].section) == 0;
-		if (!seen && !known_section(c->items[i].section))
-			ks_conf_error(c, c->items[i].line, "[%s]: no program reads "
-				      "this section (ksvm, kfscan, kgi-relay, "
-				      "knetscan, kurlcheck, kreport, profile NAME, "
-				      "vm NAME, urlfeed NAME)", c->items[i].section);
-	}
-}
-
-static void check_ksvm(struct ks_conf *c, const char **values)
-{
-	for (size_t i = 0; i < NSETTINGS; i++) {
-		struct ks_conf_item *it = ks_conf_get(c, "ksvm", settings[i].key);
-
-		values[i] = settings[i].def;
-		if (it != NULL) {
-			check_value(c, &settings[i], it);
-			values[i] = it->value;
-		}
-	}
-	{
-		struct ks_conf_item *ifc = ks_conf_get(c, "ksvm", "interface");
-		struct ks_conf_item *pc = ks_conf_get(c, "ksvm", "pcap");
-
-		if (ifc != NULL && pc != NULL)
-			ks_conf_error(c, pc->line, "pcap: the traffic comes from "
-				      "an interface (line %u) or a capture, not "
-				      "both", ifc->line);
-	}
-	ks_conf_check_unused(c, "ksvm");
-}
 
 static void count_section(void *ctx, const char *section, unsigned line)
 {
@@ -216,7 +95,7 @@ int main(int argc, char **argv)
 	struct args a;
 	struct ks_conf c;
 	struct ks_err err;
-	const char *values[NSETTINGS];
+	const char *values[KS_KSVM_MAX_SETTINGS];
 	struct ks_conf_item *to;
 	unsigned nvm = 0, nfeed = 0;
 	char num[32];
@@ -230,12 +109,17 @@ int main(int argc, char **argv)
 		fprintf(stderr, "%s: %s\n", PROGRAM, err.msg);
 		goto out;
 	}
-	check_ksvm(&c, values);
-	check_sections(&c);
+	ks_ksvm_check(&c, values);
+	ks_conf_sections(&c, "vm ", count_section, &nvm);
+	ks_conf_sections(&c, "urlfeed ", count_section, &nfeed);
+	if (strcmp(a.cmd, "check") == 0) {
+		/* Which tools have a part to check, also when there are
+		 * errors: every tool's errors are wanted at once. */
+		printf("vm_count=%u%curlfeed_count=%u%c", nvm, 0, nfeed, 0);
+		fflush(stdout);
+	}
 	if (c.nerr > 0) {
-		for (size_t i = 0; i < c.nerr; i++)
-			fprintf(stderr, "%s:%u: %s\n", c.path, c.errors[i].line,
-				c.errors[i].msg);
+		ks_conf_print_errors(&c, stderr);
 		goto out;
 	}
 	if (strcmp(a.cmd, "check") == 0) {
@@ -250,12 +134,10 @@ int main(int argc, char **argv)
 			strerror(errno));
 		goto out;
 	}
-	for (size_t i = 0; i < NSETTINGS; i++)
-		put(settings[i].key, values[i]);
-	ks_conf_sections(&c, "vm ", count_section, &nvm);
+	for (size_t i = 0; i < ks_ksvm_nsettings; i++)
+		put(ks_ksvm_settings[i].key, values[i]);
 	snprintf(num, sizeof num, "%u", nvm);
 	put("vm_count", num);
-	ks_conf_sections(&c, "urlfeed ", count_section, &nfeed);
 	snprintf(num, sizeof num, "%u", nfeed);
 	put("urlfeed_count", num);
 	to = ks_conf_get(&c, "kreport", "to");

@@ -413,3 +413,33 @@ int ks_conf_bool(const char *v, int *out)
 	}
 	return -1;
 }
+
+void ks_conf_print_errors(struct ks_conf *c, FILE *f)
+{
+	ks_conf_sort_errors(c);
+	for (size_t i = 0; i < c->nerr; i++) {
+		if (c->errors[i].line > 0)
+			fprintf(f, "%s:%u: %s\n", c->path, c->errors[i].line,
+				c->errors[i].msg);
+		else
+			fprintf(f, "%s: %s\n", c->path, c->errors[i].msg);
+	}
+	if (c->dropped_errors > 0)
+		fprintf(f, "%s: %lu more errors\n", c->path, c->dropped_errors);
+}
+
+void ks_conf_sort_errors(struct ks_conf *c)
+{
+	/* Insertion sort: stable, and a file has at most
+	 * KS_CONF_MAX_ERRORS errors. */
+	for (size_t i = 1; i < c->nerr; i++) {
+		struct ks_conf_error e = c->errors[i];
+		size_t k = i;
+
+		while (k > 0 && c->errors[k - 1].line > e.line) {
+			c->errors[k] = c->errors[k - 1];
+			k--;
+		}
+		c->errors[k] = e;
+	}
+}

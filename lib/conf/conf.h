@@ -19,6 +19,7 @@
 #define KS_CONF_CONF_H
 
 #include <stddef.h>
+#include <stdio.h>
 
 #include "core/status.h"
 
@@ -83,6 +84,13 @@ void ks_conf_sections(const struct ks_conf *c, const char *prefix,
 /* Add an error for every unused key in sections starting with `prefix`
  * ("" for all). */
 void ks_conf_check_unused(struct ks_conf *c, const char *prefix);
+
+/* Sort the errors by line (stable), so they are reported in file order. */
+void ks_conf_sort_errors(struct ks_conf *c);
+
+/* Print every error as "FILE:LINE: message" (sorted by line), and how
+ * many more there were past the cap. */
+void ks_conf_print_errors(struct ks_conf *c, FILE *f);
 
 /* Split a value into words (separated by blanks or commas).  Returns a
  * NULL-terminated array the caller frees with ks_conf_words_free. */

@@ -64,7 +64,7 @@ enum root_key {
 	R_PROTO, R_SRC_PORT, R_DEST_PORT, R_FLOW_ID, R_FILE, R_VERDICT,
 	R_MATCHES, R_ACTION, R_ERROR, R_SKIPPED, R_ALERT, R_ANOMALY, R_HTTP,
 	R_DNS, R_TLS, R_FLOW, R_URL, R_HOST, R_QUARANTINE, R_PATH, R_DECISION,
-	R_REASON, R_THREAT, R_DETECTION, R_COUNT
+	R_REASON, R_THREAT, R_DETECTION, R_INPUT, R_SCAN, R_COUNT
 };
 
 _Static_assert(R_COUNT <= sizeof ((struct kr_event *)0)->root /
@@ -75,7 +75,7 @@ static const char *const root_names[R_COUNT] = {
 	"proto", "src_port", "dest_port", "flow_id", "file", "verdict",
 	"matches", "action", "error", "skipped", "alert", "anomaly", "http",
 	"dns", "tls", "flow", "url", "host", "quarantine", "path", "decision",
-	"reason", "threat", "detection",
+	"reason", "threat", "detection", "input", "scan",
 };
 
 /* A small hash of a member name to find its root_key in one step: the
@@ -341,14 +341,18 @@ static void do_url(struct kr_event *e)
 {
 	uint32_t u = ROOT(e, R_URL);
 
+	/* kurlcheck's record: the input as given, and url{} with its
+	 * canonical form and host (ksvm-events(7)). */
 	if (kr_jtype(e->doc, u) == KR_J_OBJECT) {
-		e->url = member(e, u, "original");
-		if (!kr_str_set(e->url))
-			e->url = member(e, u, "full");
+		e->url = member(e, u, "canonical");
+		e->host = member(e, u, "host");
 	} else {
 		e->url = str_at(e, u);
 	}
-	e->host = str_at(e, ROOT(e, R_HOST));
+	if (!kr_str_set(e->url))
+		e->url = str_at(e, ROOT(e, R_INPUT));
+	if (!kr_str_set(e->host))
+		e->host = str_at(e, ROOT(e, R_HOST));
 	e->verdict = str_at(e, ROOT(e, R_VERDICT));
 	e->action = str_at(e, ROOT(e, R_ACTION));
 	file_matches(e, ROOT(e, R_MATCHES), 1);
@@ -382,6 +386,13 @@ static void do_access(struct kr_event *e)
 	m = ROOT(e, R_MATCHES);
 	if (!kr_str_set(e->threat))
 		e->threat = member(e, kr_jfirst(e->doc, m), "rule");
+	if (!kr_str_set(e->threat)) {
+		/* kgi-relay's record: the scan's verdict and rule names. */
+		uint32_t rules = kr_jget(e->doc, ROOT(e, R_SCAN), "rules");
+
+		if (kr_jtype(e->doc, rules) == KR_J_ARRAY)
+			e->threat = str_at(e, kr_jfirst(e->doc, rules));
+	}
 	if (kr_str_eq(e->verdict, "deny")) {
 		if (kr_str_eq(e->reason, "detected")) {
 			e->detection = 1;

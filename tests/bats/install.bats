@@ -18,6 +18,16 @@ load helpers
 		sec=${m##*.}
 		[ -f "$stage/usr/share/man/man$sec/$(basename "$m")" ] || { echo "missing man page $m"; false; }
 	done
+	# The supervisor, its systemd unit and init wrapper, pointing at the
+	# installed binaries.
+	[ -x "$stage/usr/bin/ksvm" ]
+	grep -qx 'ExecStart=/usr/bin/ksvm -c /etc/ksvm/ksvm.conf run' "$stage/usr/lib/systemd/system/ksvm.service"
+	[ -x "$stage/etc/init.d/ksvm" ]
+	grep -q '^ksvm=/usr/bin/ksvm$' "$stage/etc/init.d/ksvm"
+	if command -v systemd-analyze >/dev/null; then
+		run systemd-analyze verify --root="$stage" /usr/lib/systemd/system/ksvm.service
+		[[ $output != *"Unknown"* ]] || { echo "$output"; false; }
+	fi
 	[ -f "$stage/usr/share/ksvm/schemas/file.schema.json" ] && [ -f "$stage/usr/share/ksvm/schemas/common.schema.json" ]
 	# The installed tools run.
 	run "$stage/usr/bin/kfscan" --version

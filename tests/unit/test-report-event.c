@@ -50,6 +50,19 @@ static const struct {
 	{ "{\"event_type\":\"access\",\"vm\":\"v\",\"path\":\"/p\",\"decision\":"
 	  "\"deny\",\"reason\":\"detected\",\"threat\":\"T\"}",
 	  KR_T_ACCESS, KR_SEV_HIGH, 1, "T", "malware", "deny", "v", "/p" },
+	/* kurlcheck's own record: input, url{canonical, host}. */
+	{ "{\"event_type\":\"url\",\"input\":\"HTTP://Z/a\",\"verdict\":"
+	  "\"phishing\",\"url\":{\"canonical\":\"http://z/a\",\"host\":\"z\"},"
+	  "\"matches\":[{\"feed\":\"f\",\"category\":\"phishing\"}]}",
+	  KR_T_URL, KR_SEV_HIGH, 1, "z", "phishing", NULL, NULL, NULL },
+	{ "{\"event_type\":\"url\",\"input\":\"z.example\",\"verdict\":"
+	  "\"malicious\",\"url\":{}}",
+	  KR_T_URL, KR_SEV_HIGH, 1, "z.example", "malicious", NULL, NULL, NULL },
+	/* kgi-relay's record: the threat is the scan's first rule. */
+	{ "{\"event_type\":\"access\",\"vm\":\"v\",\"path\":\"/p\",\"decision\":"
+	  "\"deny\",\"reason\":\"detected\",\"scan\":{\"verdict\":\"infected\","
+	  "\"rules\":[\"R1\",\"R2\"]}}",
+	  KR_T_ACCESS, KR_SEV_HIGH, 1, "R1", "malware", "deny", "v", "/p" },
 	{ "{\"event_type\":\"access\",\"path\":\"/p\",\"decision\":\"deny\","
 	  "\"reason\":\"timeout\"}", KR_T_ACCESS, KR_SEV_MEDIUM, 0, NULL, NULL,
 	  "deny", NULL, "/p" },
