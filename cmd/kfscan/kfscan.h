@@ -22,7 +22,7 @@ int strlist_add(struct strlist *l, const char *s);
 struct opts {
 	struct ks_cli cli;
 	struct strlist rules, hashes, include, exclude, exclude_path, files_from;
-	int no_builtin, skip_bad, requests, null_sep, detections_only,
+	int no_builtin, no_archives, skip_bad, requests, null_sep, detections_only,
 	    no_stats, no_cache, follow, one_fs, check_config;
 	const char *save_rules;
 	const char *profile;

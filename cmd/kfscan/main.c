@@ -136,7 +136,7 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 		break;
 	case 'x': o->one_fs = 1; break;
 	case 'L': o->follow = 1; break;
-	case OPT_NO_ARCHIVES: o->eng.archives = 0; break;
+	case OPT_NO_ARCHIVES: o->eng.archives = 0; o->no_archives = 1; break;
 	case OPT_ARCHIVE_DEPTH:
 		o->eng.archive_depth = (unsigned)num(state, "--archive-depth",
 						     arg, 0, 64);
@@ -333,7 +333,8 @@ static int load_config(struct opts *o, struct ks_conf *c,
 	conf_bool(c, "archives", &archives);
 	if (!o->no_builtin)
 		o->no_builtin = !builtin;
-	o->eng.archives = archives;
+	/* The command line wins over the file. */
+	o->eng.archives = archives && !o->no_archives;
 	if (!o->skip_bad)
 		conf_bool(c, "skip_bad_rules", &o->skip_bad);
 	kf_profiles_from_conf(ps, c);

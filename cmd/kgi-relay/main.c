@@ -127,6 +127,7 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 		o->timeout_ms = v;
 		break;
 	case OPT_MODE:
+		o->mode_given = 1;
 		if (strcmp(arg, "standard") == 0)
 			o->kc.monitoring = 0;
 		else if (strcmp(arg, "monitoring") == 0)
@@ -260,12 +261,14 @@ static int load_config(struct ropts *o, struct ks_conf *c)
 			o->timeout_ms = v;
 	}
 	if ((it = ks_conf_get(c, "kgi-relay", "mode"))) {
-		if (strcmp(it->value, "monitoring") == 0)
-			o->kc.monitoring = o->kc.monitoring || 1;
-		else if (strcmp(it->value, "standard") != 0)
+		/* The command line wins over the file. */
+		if (strcmp(it->value, "monitoring") == 0) {
+			if (!o->mode_given)
+				o->kc.monitoring = 1;
+		} else if (strcmp(it->value, "standard") != 0) {
 			ks_conf_error(c, it->line, "mode: standard or monitoring");
+		}
 	}
-
 	if ((it = ks_conf_get(c, "kgi-relay", "cache"))) {
 		if (ks_cli_parse_uint(it->value, 0, 100000000, &v) != 0)
 			ks_conf_error(c, it->line, "cache: a number of verdicts");

@@ -16,6 +16,7 @@ struct ropts {
 	const char *group;
 	int read_stdin;              /* also read events on stdin */
 	int check_config;            /* check the settings and exit */
+	int mode_given;              /* --mode on the command line */
 	char **scanner;              /* argv of the scanner */
 	int scanner_default;         /* argv is the default kfscan */
 	const char *config;

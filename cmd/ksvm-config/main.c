@@ -69,7 +69,8 @@ static const char doc[] =
 	"  check FILE   report every error with its line (exit 0 or 2), and "
 	"print vm_count and urlfeed_count as NUL-separated key=value items\n"
 	"  get FILE     the settings of [ksvm] with their defaults, as "
-	"NUL-separated key=value items, and vm_count, urlfeed_count, report_to\n";
+	"NUL-separated key=value items (times in seconds, switches yes or no), "
+	"and vm_count, urlfeed_count, report_to\n";
 
 static const struct argp argp = {
 	NULL, parse_opt, "check FILE\nget FILE", doc, children, NULL, NULL
@@ -88,6 +89,24 @@ static void put(const char *key, const char *value)
 	putchar('=');
 	fputs(value, stdout);
 	putchar('\0');
+}
+
+/* A setting as the script takes it: times in whole seconds (at least 1),
+ * yes or no for switches, anything else as written. */
+static void put_setting(const struct ks_ksvm_setting *st, const char *value)
+{
+	unsigned long long ms;
+	char num[32];
+	int b;
+
+	if (st->kind == KS_KSVM_TIME && ks_cli_parse_duration(value, &ms) == 0) {
+		snprintf(num, sizeof num, "%llu", ms / 1000 + (ms % 1000 != 0));
+		put(st->key, num);
+	} else if (st->kind == KS_KSVM_BOOL && ks_conf_bool(value, &b) == 0) {
+		put(st->key, b ? "yes" : "no");
+	} else {
+		put(st->key, value);
+	}
 }
 
 int main(int argc, char **argv)
@@ -135,7 +154,7 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	for (size_t i = 0; i < ks_ksvm_nsettings; i++)
-		put(ks_ksvm_settings[i].key, values[i]);
+		put_setting(&ks_ksvm_settings[i], values[i]);
 	snprintf(num, sizeof num, "%u", nvm);
 	put("vm_count", num);
 	snprintf(num, sizeof num, "%u", nfeed);

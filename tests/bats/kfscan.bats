@@ -485,6 +485,16 @@ for line in sys.stdin:
 	[ "$(records stats <"$T/out" | jq -r .stats.files)" = 3 ]
 }
 
+@test "the command line wins over the file: --no-archives with archives = yes" {
+	make_zip "$T/a.zip" "bin/eicar.com=$T/tree/eicar.com"
+	printf '[kfscan]\narchives = yes\n' >"$T/ksvm.conf"
+	run --separate-stderr kfs --config "$T/ksvm.conf" "$T/a.zip"
+	assert_failure 1
+	run --separate-stderr kfs --config "$T/ksvm.conf" --no-archives "$T/a.zip"
+	assert_success
+	[ "$(records file <<<"$output" | jq -r .verdict)" = clean ]
+}
+
 @test "the sample configuration (samples/etc/ksvm.conf) is valid for kfscan" {
 	mkdir -p "$T/rules"
 	cp "$TOP"/samples/rules/*.yar "$T/rules/"

@@ -210,6 +210,29 @@ access() { jq -c 'select(.event_type == "access")'; }
 	[ "$(access <<<"$output" | jq -r '"\(.decision) \(.profile) \(.scan.action)"')" = "deny strict quarantine" ]
 }
 
+@test "--mode on the command line wins over the file's mode; --check-config reports each guest's errors with their lines" {
+	printf '[kgi-relay]\nmode = monitoring\n[vm web1]\nroot = %s\n' "$T/vm1" >"$T/ksvm.conf"
+	run --separate-stderr kgi-relay --config "$T/ksvm.conf" --mode standard --scanner "$SCANNER" <<-EOF
+	$(ev 1 open /tmp/eicar.com web1)
+	EOF
+	assert_failure 1
+	[ "$(access <<<"$output" | jq -r '"\(.decision) \(.mode)"')" = "deny standard" ]
+	run --separate-stderr kgi-relay --config "$T/ksvm.conf" --scanner "$SCANNER" <<-EOF
+	$(ev 1 open /tmp/eicar.com web1)
+	EOF
+	[ "$(access <<<"$output" | jq -r '"\(.decision) \(.mode)"')" = "allow monitoring" ]
+	printf '[vm a]\nroot = /nonexistent/a\n[vm b]\nroot = %s\nprofile = nosuch\n' "$T/vm1" >"$T/bad.conf"
+	run --separate-stderr kgi-relay --config "$T/bad.conf" --check-config
+	assert_failure 2
+	[ "$stderr" = "$T/bad.conf:2: [vm a] root /nonexistent/a: No such file or directory
+$T/bad.conf:5: [vm b] profile: no profile 'nosuch' (built-in, or a [profile NAME] section)
+kgi-relay: $T/bad.conf has errors; not started" ]
+	printf '[vm a]\nroot = %s\n' "$T/vm1" >"$T/good.conf"
+	run --separate-stderr kgi-relay --config "$T/good.conf" --check-config
+	assert_success
+	assert_equal "$stderr" "kgi-relay: 1 guests, their roots and profiles: valid"
+}
+
 @test "kgi-relay: options agree in --help, kgi-relay.8 and the completion" {
 	run "$TOP/tests/check-options" "$KSVM_BIN/kgi-relay" "$TOP/man/kgi-relay.8" "$TOP/completions/kgi-relay"
 	assert_success
