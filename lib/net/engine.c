@@ -182,8 +182,12 @@ static int url_seen(struct kn_flow *f, const struct ku_check *c)
 	for (size_t i = 0; i < n; i++)
 		if (f->url_seen[i] == h)
 			return 1;
+	/* url_nseen counts up to 2 * KN_FLOW_URLS and goes back to
+	 * KN_FLOW_URLS, so that it says "all slots used" and its remainder
+	 * keeps naming the oldest slot. */
 	f->url_seen[f->url_nseen % KN_FLOW_URLS] = h;
-	f->url_nseen = (uint8_t)(f->url_nseen % (2 * KN_FLOW_URLS) + 1);
+	f->url_nseen = (uint8_t)(f->url_nseen + 1 == 2 * KN_FLOW_URLS ?
+				 KN_FLOW_URLS : f->url_nseen + 1);
 	return 0;
 }
 
