@@ -20,6 +20,7 @@
 #include "net/cap.h"
 #include "net/engine.h"
 #include "net/pkt.h"
+#include "url/db.h"
 
 #define PROGRAM "knetscan"
 #define MAX_INPUTS 100000
@@ -28,13 +29,13 @@ struct opts {
 	struct ks_cli cli;
 	char **inputs;
 	size_t ninputs, capinputs;
-	const char *iface, *filter, *user, *write_to, *config;
+	const char *iface, *filter, *user, *write_to, *config, *url_db;
 	unsigned long long snaplen;
 	int no_promisc;
 	int check_config;
 	struct kn_engine_conf ec;
 	int set_mode, set_events, set_block, set_strict, set_rate, set_flows,
-	    set_stream, set_defrag;
+	    set_stream, set_defrag, set_url_db;
 	int set_action[KN_CLASS_COUNT];
 	int set_threshold[KN_AT_COUNT];
 };
@@ -43,6 +44,7 @@ enum {
 	OPT_MODE = 256, OPT_EVENTS, OPT_STRICT, OPT_ACTION, OPT_BLOCK_TIME,
 	OPT_EXCLUDE, OPT_THRESHOLD, OPT_CONFIG, OPT_NO_PROMISC, OPT_MAX_FLOWS,
 	OPT_STREAM_MEM, OPT_DEFRAG_MEM, OPT_ANOMALY_RATE, OPT_CHECK_CONFIG,
+	OPT_URL_DB,
 };
 
 static const struct argp_option options[] = {
@@ -58,6 +60,7 @@ static const struct argp_option options[] = {
 	{ "write", 'w', "FILE", 0, "Write the packets that pass (standard) or a byte-identical copy of the input (monitoring) to FILE, - for stdout", 2 },
 	{ "action", OPT_ACTION, "CLASS=ACTION", 0, "allow, drop or block for a detection class (repeatable; see knetscan(1))", 2 },
 	{ "block-time", OPT_BLOCK_TIME, "TIME", 0, "How long a blocked source stays blocked (default 60m)", 2 },
+	{ "url-db", OPT_URL_DB, "FILE", 0, "Check the web addresses of HTTP requests, TLS SNI and DNS queries against this kurlcheck database (kurlcheck compile); a malicious or phishing one is a url finding (SIGHUP reloads it)", 2 },
 	{ "exclude", OPT_EXCLUDE, "CIDR", 0, "Never drop or block this address or subnet (repeatable)", 2 },
 	{ "threshold", OPT_THRESHOLD, "CLASS=N/TIME", 0, "Detect CLASS at N events within TIME (repeatable)", 2 },
 	{ "config", OPT_CONFIG, "FILE", 0, "Read the [knetscan] section of FILE (ksvm.conf)", 2 },
@@ -108,19 +111,21 @@ static int parse_action(const char *arg, struct kn_policy_conf *pc,
 			   "block)", eq + 1);
 		return -1;
 	}
-	/* The classes knetscan detects: the attacks.  (The policy also
-	 * knows signature and url findings; nothing raises them yet, so
-	 * an action for them would be accepted and never used.) */
+	/* The classes knetscan detects: the attacks and web addresses.
+	 * (The policy also knows signature findings; nothing raises them
+	 * yet, so an action for them would be accepted and never used.) */
 	if (strcmp(cls, "all") == 0) {
-		for (c = 0; c < KN_AT_COUNT; c++) {
+		for (c = 0; c < KN_CLASS_COUNT; c++) {
+			if (c == KN_CLASS_SIGNATURE)
+				continue;
 			pc->action[c] = (enum kn_action)a;
 			if (set)
 				set[c] = 1;
 		}
 		return 0;
 	}
-	c = kn_attack_parse(cls);
-	if (c < 0) {
+	c = kn_class_parse(cls);
+	if (c < 0 || c == KN_CLASS_SIGNATURE) {
 		ks_err_set(err, KS_ERR_USAGE, "unknown detection class '%s' "
 			   "(knetscan --help lists them)", cls);
 		return -1;
@@ -221,6 +226,7 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 			argp_error(state, "--threshold: %s", err.msg);
 		break;
 	case OPT_CONFIG: o->config = arg; break;
+	case OPT_URL_DB: o->url_db = arg; o->set_url_db = 1; break;
 	case OPT_CHECK_CONFIG: o->check_config = 1; break;
 	case OPT_EVENTS:
 		if (kn_events_parse(arg, &o->ec.events, &err) != 0)
@@ -283,8 +289,8 @@ static const char doc[] =
 	"Suricata EVE records on stdout.\v"
 	"Detection classes: tcp-portscan, udp-portscan, stealth-scan, "
 	"host-sweep, syn-flood, udp-flood, icmp-flood, land, ping-of-death, "
-	"teardrop, tiny-fragment, bad-tcp-flags, source-route, arp-spoof "
-	"(or all, for --action).  See knetscan(1) for the default thresholds "
+	"teardrop, tiny-fragment, bad-tcp-flags, source-route, arp-spoof, "
+	"url (a listed web address, with --url-db) (or all, for --action).  See knetscan(1) for the default thresholds "
 	"and actions.\n\n"
 	"Exit status: 0 no alert, 1 an alert, 2 an input failed and no alert, "
 	"or a usage error.";
@@ -349,6 +355,12 @@ static int load_config(struct opts *o, struct ks_conf *c)
 		else
 			o->ec.defrag.max_mem = v;
 	}
+	if ((it = ks_conf_get(c, "knetscan", "url_db")) && !o->set_url_db) {
+		if (it->value[0] == '\0')
+			ks_conf_error(c, it->line, "url_db: a database file");
+		else
+			o->url_db = it->value;
+	}
 	if ((it = ks_conf_get(c, "knetscan", "exclude"))) {
 		char **w = ks_conf_words(it->value, NULL);
 
@@ -371,7 +383,7 @@ static int load_config(struct opts *o, struct ks_conf *c)
 		if (strcmp(ci->section, "knetscan") != 0)
 			continue;
 		if (strncmp(ci->key, "action.", 7) == 0) {
-			int cls = kn_attack_parse(ci->key + 7);
+			int cls = kn_class_parse(ci->key + 7);
 
 			ci->used = 1;
 			snprintf(buf, sizeof buf, "%s=%s", ci->key + 7, ci->value);
@@ -413,6 +425,7 @@ struct run {
 	int dump_linktype;
 	int copy_fd;          /* monitoring copy, or -1 */
 	int failed;
+	struct ku_db *url_db; /* the engine checks against it, or NULL */
 };
 
 static void on_record(void *ctx, const char *line, size_t n)
@@ -440,6 +453,47 @@ static void error_record(struct run *r, const char *input, enum ks_status st,
 	r->failed = 1;
 	if (r->o->cli.verbosity >= 0)
 		fprintf(stderr, "%s: %s\n", PROGRAM, msg);
+}
+
+/* SIGHUP: the web address database again, opened beside the one in use,
+ * which stays when the new one is refused.  The swap happens between two
+ * packets, so no check sees either half-way. */
+static void reload_url_db(struct run *r)
+{
+	const char *path = r->o->url_db;
+	struct ku_db *ndb;
+	struct ks_err err;
+	enum ks_status st;
+
+	if (path == NULL) {
+		if (r->o->cli.verbosity >= 0)
+			fprintf(stderr, "%s: SIGHUP: no web address database "
+				"to reload\n", PROGRAM);
+		return;
+	}
+	st = ku_db_open(&ndb, path, 0, &err);
+	if (st == KS_OK && kn_engine_set_url_db(r->e, ndb, &err) != KS_OK) {
+		ku_db_close(ndb);
+		st = err.status;
+	}
+	if (st != KS_OK) {
+		char m[KS_ERR_MSG_MAX + 128];
+
+		snprintf(m, sizeof m, "reload refused, generation %llu stays in "
+			 "use: %s", (unsigned long long)
+			 ku_db_info(r->url_db)->generation, err.msg);
+		/* The old database is still the engine's. */
+		kn_engine_set_url_db(r->e, r->url_db, &err);
+		error_record(r, path, st, m);
+		return;
+	}
+	ku_db_close(r->url_db);
+	r->url_db = ndb;
+	if (r->o->cli.verbosity >= 0)
+		fprintf(stderr, "%s: loaded %s: generation %llu, %llu entries\n",
+			PROGRAM, path,
+			(unsigned long long)ku_db_info(ndb)->generation,
+			(unsigned long long)ku_db_info(ndb)->nentries);
 }
 
 static void stats_to_stderr(void *ctx, const char *line, size_t n)
@@ -490,6 +544,10 @@ static int one_capture(struct run *r, struct kn_cap *c)
 		if (ks_sig_take_stats())
 			kn_engine_stats_record(r->e, stats_to_stderr, NULL);
 		st = kn_cap_next(c, &h, &data, &err);
+		/* After the wait for a packet, so that the packets that come
+		 * after the signal are checked against the new database. */
+		if (ks_sig_take_reload())
+			reload_url_db(r);
 		if (st == KS_EOF)
 			break;
 		if (st == KS_AGAIN) {
@@ -578,6 +636,7 @@ int main(int argc, char **argv)
 	int rc = KS_EXIT_FAIL;
 
 	memset(&o, 0, sizeof o);
+	memset(&r, 0, sizeof r);
 	ks_cli_init(&o.cli, PROGRAM);
 	kn_engine_defaults(&o.ec);
 	/* Reporting is the default: dropping needs an explicit choice. */
@@ -586,6 +645,12 @@ int main(int argc, char **argv)
 	ks_conf_init(&conf);
 	if (o.config != NULL && load_config(&o, &conf) != 0)
 		goto out_conf;
+	if (o.url_db != NULL &&
+	    ku_db_open(&r.url_db, o.url_db, 0, &err) != KS_OK) {
+		fprintf(stderr, "%s: cannot use the web address database: %s; "
+			"nothing was read\n", PROGRAM, err.msg);
+		goto out_conf;
+	}
 	if (o.check_config) {
 		/* The engine refuses what a run would refuse. */
 		struct kn_engine *e = kn_engine_new(&o.ec, on_record, NULL, &err);
@@ -601,7 +666,6 @@ int main(int argc, char **argv)
 		rc = KS_EXIT_CLEAN;
 		goto out_conf;
 	}
-	memset(&r, 0, sizeof r);
 	r.o = &o;
 	r.copy_fd = -1;
 	ks_sig_install();
@@ -634,6 +698,10 @@ int main(int argc, char **argv)
 	if (r.e == NULL) {
 		fprintf(stderr, "%s: %s\n", PROGRAM, err.msg);
 		goto out_close;
+	}
+	if (kn_engine_set_url_db(r.e, r.url_db, &err) != KS_OK) {
+		fprintf(stderr, "%s: %s\n", PROGRAM, err.msg);
+		goto out_engine;
 	}
 	if (o.iface != NULL) {
 		struct kn_cap *c;
@@ -700,6 +768,7 @@ out_close:
 		rc = KS_EXIT_FAIL;
 	}
 out_conf:
+	ku_db_close(r.url_db);
 	ks_conf_free(&conf);
 	for (size_t i = 0; i < o.ninputs; i++)
 		free(o.inputs[i]);

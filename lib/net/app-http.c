@@ -1230,3 +1230,42 @@ enum ks_status kn_http_normalize_uri(const uint8_t *u, size_t n,
 	out->data[out->len] = '\0';
 	return KS_OK;
 }
+
+int kn_http_absolute_url(const struct kn_http_req *r, const struct kn_flow *fl,
+			 struct ks_buf *out)
+{
+	char a[64];
+	unsigned port = r->host_port;
+	size_t start = out->len, host;
+	enum ks_status st;
+
+	if (r->uri.n > 0 && r->uri.p[0] != '/')
+		return ks_buf_append(out, r->uri.p, r->uri.n) == KS_OK ? 0 : -1;
+	if (r->host.n > 512)
+		return -1;
+	st = ks_buf_puts(out, "http://");
+	host = out->len;
+	if (st == KS_OK && r->host.n > 0) {
+		st = ks_buf_append(out, r->host.p, r->host.n);
+	} else if (st == KS_OK && fl != NULL && fl->srv.family != 0) {
+		kn_addr_str(&fl->srv, a);
+		st = ks_buf_printf(out, fl->srv.family == 6 ? "[%s]" : "%s", a);
+		port = fl->sport;
+	} else if (st == KS_OK) {
+		out->len = start;
+		return -1;
+	}
+	if (st == KS_OK)
+		for (size_t i = host; i < out->len; i++)
+			if (out->data[i] >= 'A' && out->data[i] <= 'Z')
+				out->data[i] = (uint8_t)(out->data[i] + 32);
+	if (st == KS_OK && port != 0 && port != 80)
+		st = ks_buf_printf(out, ":%u", port);
+	if (st == KS_OK && r->uri.n > 0)
+		st = ks_buf_append(out, r->uri.p, r->uri.n);
+	if (st != KS_OK) {
+		out->len = start;
+		return -1;
+	}
+	return 0;
+}

@@ -28,6 +28,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "core/buf.h"
 #include "net/flow.h"
 #include "net/pkt.h"
 
@@ -140,6 +141,20 @@ struct kn_app_cb {
 	void (*anomaly)(void *ctx, struct kn_flow *f, const char *app_proto,
 			const char *event, const struct kn_pkt *p);
 };
+
+/*
+ * The absolute URL of a request, as RFC 9112 section 3.3 reconstructs the
+ * target URI: the request target when it is absolute already, else
+ * "http://" and the Host (lower case), its port unless 80, and the
+ * target.  Without a Host (HTTP/1.0) the server's address and port from
+ * the flow name the site.  Appended to out; 0, or -1 when the request
+ * gives no host (nor flow), its Host is longer than 512 bytes, or out's
+ * cap refuses the URL.  Used by the http record (absolute_url) and the
+ * web address checks, so that both see the same address.
+ */
+#define KN_HTTP_URL_MAX (1u << 20)
+int kn_http_absolute_url(const struct kn_http_req *r, const struct kn_flow *fl,
+			 struct ks_buf *out);
 
 /* TCP bytes of one direction, in order (from kn_flows_tcp's callback). */
 void kn_app_stream(const struct kn_app_conf *c, const struct kn_app_cb *cb,

@@ -6,6 +6,8 @@
 #include "core/u64map.h"
 #include "json/writer.h"
 #include "net/eve.h"
+#include "url/check.h"
+#include "url/hash.h"
 
 /* Flow marks. */
 enum { MARK_ALERTED = 1, MARK_DROP = 2 };
@@ -38,6 +40,9 @@ struct kn_engine {
 	struct kn_pkt pkt;           /* the packet being handled */
 	struct kn_pkt inner;         /* a reassembled datagram */
 	struct kn_engine_stats st;
+	const struct ku_db *url_db;  /* the caller's, or NULL */
+	struct ku_check *url_check;
+	struct ks_buf url_buf;       /* an HTTP request's absolute URL */
 };
 
 static uint64_t usec(struct ks_time t)
@@ -163,6 +168,82 @@ static void packet_anomalies(struct kn_engine *e, const struct kn_pkt *p,
 	}
 }
 
+/* ---- web addresses ------------------------------------------------------------- */
+
+/* 1 when this flow has alerted on the address (and remembers it when
+ * not): a keep-alive connection's requests, or a resolver's query and
+ * answer, make one alert.  The latest KN_FLOW_URLS addresses are kept. */
+static int url_seen(struct kn_flow *f, const struct ku_check *c)
+{
+	uint32_t h = (uint32_t)ku_hash(c->url.canonical, c->url.canonical_len,
+				       c->url.host_only);
+	size_t n = f->url_nseen < KN_FLOW_URLS ? f->url_nseen : KN_FLOW_URLS;
+
+	for (size_t i = 0; i < n; i++)
+		if (f->url_seen[i] == h)
+			return 1;
+	/* url_nseen counts up to 2 * KN_FLOW_URLS and goes back to
+	 * KN_FLOW_URLS, so that it says "all slots used" and its remainder
+	 * keeps naming the oldest slot. */
+	f->url_seen[f->url_nseen % KN_FLOW_URLS] = h;
+	f->url_nseen = (uint8_t)(f->url_nseen + 1 == 2 * KN_FLOW_URLS ?
+				 KN_FLOW_URLS : f->url_nseen + 1);
+	return 0;
+}
+
+static int url_alertable(const struct ku_check *c)
+{
+	return c->verdict == KU_LISTED && c->category != NULL &&
+	       (strcmp(c->category, "malicious") == 0 ||
+		strcmp(c->category, "phishing") == 0);
+}
+
+/* Check one address of a flow; a listed one is a finding of class url. */
+static void url_check(struct kn_engine *e, struct kn_flow *f,
+		      const struct kn_pkt *p, struct kn_url_alert *a,
+		      const char *host, size_t host_len)
+{
+	struct ku_check *c = e->url_check;
+	enum ku_verdict v;
+
+	e->st.url_checked++;
+	v = ku_check(c, e->url_db, a->input, a->input_len, a->http == NULL);
+	if (v == KU_ERROR && host != NULL && host_len > 0) {
+		/* An HTTP URL the checker cannot take (too long, a bad
+		 * escape): its host still names the site. */
+		a->input = host;
+		a->input_len = host_len;
+		v = ku_check(c, e->url_db, host, host_len, 1);
+	}
+	if (v == KU_ERROR) {
+		e->st.url_unusable++;
+		return;
+	}
+	if (v != KU_LISTED)
+		return;
+	e->st.url_listed++;
+	if (!url_alertable(c) || url_seen(f, c))
+		return;
+	a->check = c;
+	a->db = e->url_db;
+	/* The client is the finding's source (what block blocks); an
+	 * excluded server is as trusted as an excluded client. */
+	if (kn_policy_excluded(e->pol, &f->srv))
+		a->act = KN_ACT_ALLOW;
+	else
+		a->act = kn_policy_finding(e->pol, KN_CLASS_URL, &f->cli,
+					   f->proto, 0, e->now_us);
+	f->marks |= MARK_ALERTED;
+	if (a->act != KN_ACT_ALLOW)
+		f->marks |= MARK_DROP;
+	e->st.alerts++;
+	e->st.url_alerts++;
+	if (e->c.events & KN_EV_ALERT) {
+		kn_eve_alert_url(&e->eve, f, p, a);
+		emit(e);
+	}
+}
+
 /* ---- application layer callbacks ---------------------------------------------- */
 
 static void on_http(void *ctx, struct kn_flow *f, const struct kn_http_req *r,
@@ -174,6 +255,16 @@ static void on_http(void *ctx, struct kn_flow *f, const struct kn_http_req *r,
 	if (e->c.events & KN_EV_HTTP) {
 		kn_eve_http(&e->eve, f, r, p);
 		emit(e);
+	}
+	if (e->url_db != NULL) {
+		struct kn_url_alert a = { .source = "http", .http = r };
+
+		ks_buf_reset(&e->url_buf);
+		if (kn_http_absolute_url(r, f, &e->url_buf) != 0)
+			return;
+		a.input = (const char *)e->url_buf.data;
+		a.input_len = e->url_buf.len;
+		url_check(e, f, p, &a, (const char *)r->host.p, r->host.n);
 	}
 }
 
@@ -187,6 +278,13 @@ static void on_dns(void *ctx, struct kn_flow *f, const struct kn_dns_msg *m,
 		kn_eve_dns(&e->eve, f, m, p);
 		emit(e);
 	}
+	if (e->url_db != NULL && m->qname[0] != '\0') {
+		struct kn_url_alert a = { .source = "dns", .dns = m,
+					  .input = m->qname,
+					  .input_len = strlen(m->qname) };
+
+		url_check(e, f, p, &a, NULL, 0);
+	}
 }
 
 static void on_tls(void *ctx, struct kn_flow *f, const struct kn_tls_hello *h,
@@ -198,6 +296,13 @@ static void on_tls(void *ctx, struct kn_flow *f, const struct kn_tls_hello *h,
 	if (e->c.events & KN_EV_TLS) {
 		kn_eve_tls(&e->eve, f, h, NULL, p);
 		emit(e);
+	}
+	if (e->url_db != NULL && h->has_sni && h->sni.n > 0) {
+		struct kn_url_alert a = { .source = "tls", .tls = h,
+					  .input = (const char *)h->sni.p,
+					  .input_len = h->sni.n };
+
+		url_check(e, f, p, &a, NULL, 0);
 	}
 }
 
@@ -288,6 +393,7 @@ struct kn_engine *kn_engine_new(const struct kn_engine_conf *c,
 	e->out = out;
 	e->ctx = ctx;
 	kj_writer_init(&e->w, 0);
+	ks_buf_init(&e->url_buf, KN_HTTP_URL_MAX);
 	e->eve.w = &e->w;
 	e->eve.strict = c->strict;
 	e->eve.monitoring = c->policy.monitoring;
@@ -321,7 +427,22 @@ void kn_engine_free(struct kn_engine *e)
 	kn_policy_free(e->pol);
 	ks_u64map_free(&e->episodes);
 	kj_writer_free(&e->w);
+	ku_check_free(e->url_check);
+	ks_buf_free(&e->url_buf);
 	free(e);
+}
+
+enum ks_status kn_engine_set_url_db(struct kn_engine *e,
+				    const struct ku_db *db,
+				    struct ks_err *err)
+{
+	if (db != NULL && e->url_check == NULL &&
+	    (e->url_check = ku_check_new()) == NULL) {
+		e->url_db = NULL;
+		return ks_err_set(err, KS_ERR_NOMEM, "out of memory");
+	}
+	e->url_db = db;
+	return KS_OK;
 }
 
 /* ---- the packet path ------------------------------------------------------------- */
@@ -531,6 +652,16 @@ void kn_engine_stats_record(struct kn_engine *e, kn_record_cb out, void *ctx)
 			kj_uint(&w, "not_blocked", ps.not_blocked);
 			kj_uint(&w, "excluded", ps.excluded);
 			kj_obj_close(&w);
+			if (e->url_db != NULL) {
+				kj_obj_open(&w, "url");
+				kj_uint(&w, "checked", s->url_checked);
+				kj_uint(&w, "listed", s->url_listed);
+				kj_uint(&w, "unusable", s->url_unusable);
+				kj_uint(&w, "alerts", s->url_alerts);
+				kj_uint(&w, "db_generation",
+					ku_db_info(e->url_db)->generation);
+				kj_obj_close(&w);
+			}
 			kj_obj_open(&w, "detect");
 			kj_uint(&w, "sources_forgotten", dst.sources_forgotten);
 			kj_uint(&w, "targets_forgotten", dst.targets_forgotten);

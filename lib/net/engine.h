@@ -12,6 +12,18 @@
  * Anomaly records are capped per event name (anomaly_per_minute), so that a
  * stream of broken packets cannot flood the output; the rest are counted
  * in the stats ("anomalies_suppressed").
+ *
+ * With a web address database (kn_engine_set_url_db), every address the
+ * application layer extracts is checked as it is extracted: an HTTP
+ * request's absolute URL (its Host alone when the URL is not usable, so
+ * that padding a URL past the checker's length cap does not hide its
+ * host), a TLS ClientHello's SNI and a DNS question's name.  A verdict
+ * of malicious or phishing (an allowlist match is no verdict) is a
+ * finding of class "url": one alert per flow and address, and the
+ * policy's action for the class from the flow's client: drop marks the
+ * flow, so that this packet and every later one of the flow are
+ * dropped; block does that and blocks the client.  When either end of
+ * the flow is excluded, the finding is only reported.
  */
 #ifndef KS_NET_ENGINE_H
 #define KS_NET_ENGINE_H
@@ -25,6 +37,7 @@
 #include "net/det.h"
 #include "net/flow.h"
 #include "net/policy.h"
+#include "url/db.h"
 
 enum {
 	KN_EV_ALERT = 1 << 0,
@@ -58,7 +71,8 @@ void kn_engine_defaults(struct kn_engine_conf *c);
 struct kn_engine_stats {
 	uint64_t packets, bytes, passed, dropped, dropped_blocked,
 		 decode_errors, truncated, anomalies, anomalies_suppressed,
-		 alerts, http, dns, tls, flows, fragments, reassembled;
+		 alerts, http, dns, tls, flows, fragments, reassembled,
+		 url_checked, url_listed, url_unusable, url_alerts;
 };
 
 typedef void (*kn_record_cb)(void *ctx, const char *line, size_t n);
@@ -69,6 +83,16 @@ struct kn_engine *kn_engine_new(const struct kn_engine_conf *c,
 				kn_record_cb out, void *ctx,
 				struct ks_err *err);
 void kn_engine_free(struct kn_engine *e);
+
+/*
+ * Check web addresses against db from now on (NULL: no more checks).  The
+ * caller keeps db open while the engine has it and may replace it between
+ * two frames (a reload); the engine never closes it.  KS_ERR_NOMEM when
+ * the check state cannot be made (the engine then checks nothing).
+ */
+enum ks_status kn_engine_set_url_db(struct kn_engine *e,
+				    const struct ku_db *db,
+				    struct ks_err *err);
 
 /* One captured frame.  Returns 1 when it may pass, 0 when the policy drops
  * it (in monitoring mode always 1). */

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "core/hex.h"
+#include "url/record.h"
 
 const char *kn_eve_action(enum kn_action a)
 {
@@ -229,57 +230,24 @@ static void lower_slice(struct kj_writer *w, const char *k, struct kn_slice s)
 	kj_strn(w, k, buf, s.n);
 }
 
-/* The absolute URL, for the web address checks: the request target when
- * it is absolute already, else http:// and the host, its port unless 80,
- * and the target.  Without a Host header (HTTP/1.0) the only name of the
- * site is the server's address and port. */
+/* The absolute URL as kn_http_absolute_url builds it; a URL the
+ * buffer's cap refuses is left out. */
 static void absolute_url(struct kj_writer *w, const struct kn_http_req *r,
 			 const struct kn_flow *fl)
 {
-	char head[600], a[64];
-	char *joined;
-	unsigned port = r->host_port;
-	int n;
+	struct ks_buf b;
 
-	if (r->uri.n > 0 && r->uri.p[0] != '/') {
-		slice(w, "absolute_url", r->uri);
-		return;
-	}
-	if (r->host.n > 512)
-		return;
-	if (r->host.n > 0) {
-		n = snprintf(head, sizeof head, "http://%.*s", (int)r->host.n,
-			     (const char *)r->host.p);
-	} else if (fl != NULL && fl->srv.family != 0) {
-		kn_addr_str(&fl->srv, a);
-		n = snprintf(head, sizeof head, fl->srv.family == 6 ?
-			     "http://[%s]" : "http://%s", a);
-		port = fl->sport;
-	} else {
-		return;
-	}
-	for (int i = 7; i < n; i++)
-		if (head[i] >= 'A' && head[i] <= 'Z')
-			head[i] = (char)(head[i] + 32);
-	if (port != 0 && port != 80)
-		n += snprintf(head + n, sizeof head - (size_t)n, ":%u", port);
-	joined = malloc((size_t)n + r->uri.n + 1);
-	if (joined == NULL)
-		return;
-	memcpy(joined, head, (size_t)n);
-	if (r->uri.n > 0)
-		memcpy(joined + n, r->uri.p, r->uri.n);
-	kj_strn(w, "absolute_url", joined, (size_t)n + r->uri.n);
-	free(joined);
+	ks_buf_init(&b, KN_HTTP_URL_MAX);
+	if (kn_http_absolute_url(r, fl, &b) == 0)
+		kj_strn(w, "absolute_url", (const char *)b.data, b.len);
+	ks_buf_free(&b);
 }
 
-void kn_eve_http(const struct kn_eve *e, const struct kn_flow *fl,
-		 const struct kn_http_req *r, const struct kn_pkt *p)
+static void http_obj(const struct kn_eve *e, const struct kn_flow *fl,
+		     const struct kn_http_req *r)
 {
 	struct kj_writer *w = e->w;
 
-	kn_eve_begin(e, p->ts, "http", fl, p);
-	kj_uint(w, "tx_id", r->tx_id);
 	kj_obj_open(w, "http");
 	lower_slice(w, "hostname", r->host);
 	if (r->host_port != 0)
@@ -293,7 +261,15 @@ void kn_eve_http(const struct kn_eve *e, const struct kn_flow *fl,
 	if (!e->strict)
 		absolute_url(w, r, fl);
 	kj_obj_close(w);
-	kj_record_end(w);
+}
+
+void kn_eve_http(const struct kn_eve *e, const struct kn_flow *fl,
+		 const struct kn_http_req *r, const struct kn_pkt *p)
+{
+	kn_eve_begin(e, p->ts, "http", fl, p);
+	kj_uint(e->w, "tx_id", r->tx_id);
+	http_obj(e, fl, r);
+	kj_record_end(e->w);
 }
 
 /* ---- DNS --------------------------------------------------------------------------- */
@@ -310,12 +286,8 @@ static void rrtype(struct kj_writer *w, const char *k, uint16_t t)
 	kj_str(w, k, n);
 }
 
-void kn_eve_dns(const struct kn_eve *e, const struct kn_flow *fl,
-		const struct kn_dns_msg *m, const struct kn_pkt *p)
+static void dns_obj(struct kj_writer *w, const struct kn_dns_msg *m)
 {
-	struct kj_writer *w = e->w;
-
-	kn_eve_begin(e, p->ts, "dns", fl, p);
 	kj_obj_open(w, "dns");
 	kj_uint(w, "version", 3);
 	kj_str(w, "type", m->response ? "response" : "request");
@@ -358,7 +330,14 @@ void kn_eve_dns(const struct kn_eve *e, const struct kn_flow *fl,
 		kj_arr_close(w);
 	}
 	kj_obj_close(w);
-	kj_record_end(w);
+}
+
+void kn_eve_dns(const struct kn_eve *e, const struct kn_flow *fl,
+		const struct kn_dns_msg *m, const struct kn_pkt *p)
+{
+	kn_eve_begin(e, p->ts, "dns", fl, p);
+	dns_obj(e->w, m);
+	kj_record_end(e->w);
 }
 
 /* ---- TLS ----------------------------------------------------------------------------- */
@@ -375,14 +354,11 @@ static const char *tls_version(uint16_t v)
 	}
 }
 
-void kn_eve_tls(const struct kn_eve *e, const struct kn_flow *fl,
-		const struct kn_tls_hello *h, const struct kn_tls_cert *cert,
-		const struct kn_pkt *p)
+static void tls_obj(struct kj_writer *w, const struct kn_tls_hello *h,
+		    const struct kn_tls_cert *cert)
 {
-	struct kj_writer *w = e->w;
 	char t[KS_TIME_LEN + 1];
 
-	kn_eve_begin(e, p->ts, "tls", fl, p);
 	kj_obj_open(w, "tls");
 	if (h != NULL) {
 		if (h->has_sni)
@@ -409,6 +385,130 @@ void kn_eve_tls(const struct kn_eve *e, const struct kn_flow *fl,
 		kj_str(w, "notafter", t);
 	}
 	kj_obj_close(w);
+}
+
+void kn_eve_tls(const struct kn_eve *e, const struct kn_flow *fl,
+		const struct kn_tls_hello *h, const struct kn_tls_cert *cert,
+		const struct kn_pkt *p)
+{
+	kn_eve_begin(e, p->ts, "tls", fl, p);
+	tls_obj(e->w, h, cert);
+	kj_record_end(e->w);
+}
+
+/* ---- web addresses ------------------------------------------------------------- */
+
+static const char *url_category(const char *verdict)
+{
+	return strcmp(verdict, "phishing") == 0 ?
+		       "Possible Social Engineering Attempted" :
+		       "Potentially Bad Traffic";
+}
+
+static void url_meta(struct kj_writer *w, const struct kn_url_alert *a)
+{
+	const struct ku_check *c = a->check;
+
+	kj_obj_open(w, "metadata");
+	meta_str(w, "ksvm_url_source", a->source);
+	kj_arr_open(w, "ksvm_url_input");
+	kj_strn(w, NULL, a->input, a->input_len);
+	kj_arr_close(w);
+	meta_str(w, "ksvm_url_verdict", ku_verdict_name(c));
+	meta_str(w, "ksvm_url_policy", kn_action_name(a->act));
+	if (c->n > 0) {
+		static const char *const keys[] = { "ksvm_url_feed",
+			"ksvm_url_category", "ksvm_url_entry",
+			"ksvm_url_expression" };
+
+		for (size_t k = 0; k < 4; k++) {
+			kj_arr_open(w, keys[k]);
+			for (size_t i = 0; i < c->n; i++) {
+				const struct ku_match *m = &c->m[i];
+				const struct ku_db_feed *f = ku_db_feed(a->db, m->feed);
+
+				if (k == 0)
+					kj_str(w, NULL, f->name);
+				else if (k == 1)
+					kj_str(w, NULL, f->category);
+				else if (k == 2)
+					kj_strn(w, NULL, m->entry, m->entry_len);
+				else
+					kj_strn(w, NULL, m->expr, m->expr_len);
+			}
+			kj_arr_close(w);
+		}
+	}
+	kj_obj_close(w);
+}
+
+static void url_member(struct kj_writer *w, const struct kn_url_alert *a)
+{
+	const struct ku_check *c = a->check;
+
+	kj_obj_open(w, "url");
+	kj_str(w, "source", a->source);
+	kj_strn(w, "input", a->input, a->input_len);
+	kj_str(w, "query", c->url.host_only ? "host" : "url");
+	kj_str(w, "verdict", ku_verdict_name(c));
+	kj_strn(w, "host", c->url.host, c->url.host_len);
+	if (!c->url.host_only)
+		kj_strn(w, "canonical", c->url.canonical, c->url.canonical_len);
+	kj_arr_open(w, "matches");
+	for (size_t i = 0; i < c->n; i++) {
+		const struct ku_match *m = &c->m[i];
+		const struct ku_db_feed *f = ku_db_feed(a->db, m->feed);
+
+		kj_obj_open(w, NULL);
+		kj_str(w, "feed", f->name);
+		kj_str(w, "category", f->category);
+		kj_str(w, "kind", ku_kind_name(m->kind));
+		kj_strn(w, "entry", m->entry, m->entry_len);
+		kj_strn(w, "expression", m->expr, m->expr_len);
+		kj_obj_close(w);
+	}
+	kj_arr_close(w);
+	if (c->omitted > 0)
+		kj_uint(w, "matches_omitted", c->omitted);
+	kj_uint(w, "db_generation", ku_db_info(a->db)->generation);
+	kj_str(w, "policy", kn_action_name(a->act));
+	kj_obj_close(w);
+}
+
+void kn_eve_alert_url(const struct kn_eve *e, const struct kn_flow *fl,
+		      const struct kn_pkt *p, const struct kn_url_alert *a)
+{
+	struct kj_writer *w = e->w;
+	const struct ku_check *c = a->check;
+	const char *verdict = ku_verdict_name(c);
+	char sig[KU_HOST_MAX + 64];
+
+	kn_eve_begin(e, p->ts, "alert", fl, p);
+	kj_str(w, "app_proto", a->source);
+	kj_obj_open(w, "alert");
+	kj_str(w, "action", kn_eve_action(e->monitoring ? KN_ACT_ALLOW : a->act));
+	kj_uint(w, "gid", 1);
+	kj_uint(w, "signature_id", KN_URL_SID);
+	kj_uint(w, "rev", 1);
+	snprintf(sig, sizeof sig, "KNETSCAN malicious web address (%s): %.*s",
+		 verdict, (int)c->url.host_len, c->url.host);
+	kj_str(w, "signature", sig);
+	kj_str(w, "category", url_category(verdict));
+	kj_int(w, "severity", 1);
+	if (e->strict)
+		url_meta(w, a);
+	kj_obj_close(w);
+	if (a->http != NULL)
+		http_obj(e, fl, a->http);
+	else if (a->dns != NULL)
+		dns_obj(w, a->dns);
+	else if (a->tls != NULL)
+		tls_obj(w, a->tls, NULL);
+	if (!e->strict) {
+		if (e->monitoring)
+			kj_str(w, "would", kn_eve_action(a->act));
+		url_member(w, a);
+	}
 	kj_record_end(w);
 }
 

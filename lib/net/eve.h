@@ -22,6 +22,7 @@
 #include "net/flow.h"
 #include "net/pkt.h"
 #include "net/policy.h"
+#include "url/check.h"
 
 struct kn_eve {
 	struct kj_writer *w;
@@ -34,6 +35,25 @@ const char *kn_eve_action(enum kn_action a);
 
 void kn_eve_alert_attack(const struct kn_eve *e, const struct kn_attack *a,
 			 enum kn_action act, const struct kn_flow *fl);
+/* A listed web address seen in the traffic (see knetscan(1), WEB
+ * ADDRESSES): the request, query or ClientHello that carried it, and the
+ * check that found it (matches point into the database). */
+struct kn_url_alert {
+	const char *source;              /* "http", "dns", "tls" */
+	const char *input;               /* the address checked */
+	size_t input_len;
+	const struct ku_check *check;
+	const struct ku_db *db;
+	const struct kn_http_req *http;  /* one of the three */
+	const struct kn_dns_msg *dns;
+	const struct kn_tls_hello *tls;
+	enum kn_action act;              /* what standard mode does */
+};
+
+#define KN_URL_SID (KN_ATTACK_SID_BASE + KN_CLASS_URL)
+
+void kn_eve_alert_url(const struct kn_eve *e, const struct kn_flow *fl,
+		      const struct kn_pkt *p, const struct kn_url_alert *a);
 void kn_eve_anomaly(const struct kn_eve *e, const struct kn_pkt *p,
 		    const struct kn_flow *fl, const char *type,
 		    const char *event, const char *layer,

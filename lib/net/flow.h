@@ -51,6 +51,8 @@ enum { KN_TO_SERVER = 0, KN_TO_CLIENT = 1 };
 
 struct kn_stream;                    /* one direction's reassembly */
 
+#define KN_FLOW_URLS 4
+
 struct kn_flow {
 	uint64_t id;                 /* EVE flow_id: stable, non-zero */
 	struct kn_addr cli, srv;
@@ -69,6 +71,10 @@ struct kn_flow {
 	void *app_state;
 	/* The caller's marks (alerted, dropped, blocked: net/engine.h). */
 	unsigned marks;
+	/* Hashes of the listed web addresses already alerted on in this
+	 * flow (net/engine.c), the latest KN_FLOW_URLS of them. */
+	uint32_t url_seen[KN_FLOW_URLS];
+	uint8_t url_nseen;
 	/* Table links (private). */
 	struct kn_flow *lru_prev, *lru_next, *hash_next;
 	uint64_t expires_us;

@@ -145,15 +145,19 @@ stat() { # NAME: a member of the stats record
 }
 
 @test "records validate against the project's schemas" {
-	run -1 kns --events=all "$TOP/samples/pcap/lab-mixed.pcap" "$P/snaplen-96.pcap" "$P/frag-teardrop.pcap"
+	phish_db "$T/p.kudb"
+	run -1 kns --events=all --url-db "$T/p.kudb" "$TOP/samples/pcap/lab-mixed.pcap" "$P/snaplen-96.pcap" "$P/frag-teardrop.pcap"
+	[ "$(records alert <<<"$output" | jq -c 'select(.url)' | wc -l)" = 4 ]
 	[ "$(records flow <<<"$output" | wc -l)" -gt 100 ]
 	run validate_records <<<"$output"
 	assert_success
 }
 
 @test "--eve-strict: only Suricata's members, valid against Suricata's EVE schema when it is present" {
-	run -1 kns --eve-strict --events=all "$TOP/samples/pcap/lab-mixed.pcap" "$P/snaplen-96.pcap"
-	[ "$(jq -r 'select(has("program") or has("mode") or has("attack") or has("would")) | .event_type' <<<"$output" | wc -l)" = 0 ]
+	phish_db "$T/p.kudb"
+	run -1 kns --eve-strict --events=all --url-db "$T/p.kudb" "$TOP/samples/pcap/lab-mixed.pcap" "$P/snaplen-96.pcap"
+	[ "$(jq -r 'select(.alert.signature_id == 9000016) | .app_proto' <<<"$output" | tr '\n' ' ')" = "dns http dns tls " ]
+	[ "$(jq -r 'select(has("program") or has("mode") or has("attack") or has("would") or has("url")) | .event_type' <<<"$output" | wc -l)" = 0 ]
 	schema="$TOP/../shared/data/schemas/suricata-eve-schema-8.0.6.json"
 	if [ ! -f "$schema" ]; then
 		skip "Suricata's EVE schema is not here ($schema)"
@@ -368,4 +372,262 @@ stat() { # NAME: a member of the stats record
 	run -2 kns "$T/usb.pcap"
 	[ "$(records error <<<"$output" | jq -r .error.kind)" = unsupported ]
 	[[ $(records error <<<"$output" | jq -r .error.message) == *"link type 189"* ]]
+}
+
+# ---- web addresses checked inline (--url-db) ----------------------------------
+
+LAB="$TOP/samples/pcap/lab-mixed.pcap"
+SIG='KNETSCAN malicious web address (phishing): login-verify-account.example'
+
+# A database listing the lab's phishing host (domain match), compiled from
+# a feed the test writes; generation 1 in a new file.
+phish_db() { # FILE [HOST...]
+	local db=$1
+	shift
+	printf '%s\n' "${@:-login-verify-account.example}" >"$T/phish.txt"
+	kurlcheck compile -q --db "$db" --feed "domains,name=lab-phish,category=phishing:$T/phish.txt" >/dev/null
+}
+
+# What the policy must leave out of a capture, worked out from the capture
+# alone: the packets of each flow that carries NEEDLE (DNS either way, TCP
+# to ports 80 and 443), from the first packet that carries it; with CLIENT
+# (block), also every later packet from CLIENT once a TCP flow carried it
+# (a blocked source's packets are not inspected, so they mark no flow).
+# Writes the capture without those packets to OUT and prints the number
+# of flows, the number of packets left out and the first packet of each.
+url_drops() { # PCAP NEEDLE OUT [CLIENT]
+	"$PY" - "$@" <<-'EOF'
+	import struct, sys
+	path, needle, out = sys.argv[1], sys.argv[2].encode(), sys.argv[3]
+	client = bytes(int(x) for x in sys.argv[4].split(".")) if len(sys.argv) > 4 else None
+	d = open(path, "rb").read()
+	assert struct.unpack("<I", d[:4])[0] == 0xa1b2c3d4
+	kept, firsts, marked, blocked, dropped = [d[:24]], [], set(), False, 0
+	off = 24
+	n = 0
+	while off + 16 <= len(d):
+	    cap = struct.unpack("<I", d[off + 8:off + 12])[0]
+	    rec, f = d[off:off + 16 + cap], d[off + 16:off + 16 + cap]
+	    off += 16 + cap
+	    n += 1
+	    k = src = None
+	    listed = False
+	    if struct.unpack(">H", f[12:14])[0] == 0x0800 and f[23] in (6, 17):
+	        l4 = 14 + (f[14] & 15) * 4
+	        pr, src = f[23], f[26:30]
+	        sp, dp = struct.unpack(">HH", f[l4:l4 + 4])
+	        k = (pr, frozenset([(src, sp), (f[30:34], dp)]))
+	        pay = f[l4 + ((f[l4 + 12] >> 4) * 4 if pr == 6 else 8):]
+	        listed = needle in pay and ((pr == 17 and 53 in (sp, dp)) or
+	                                    (pr == 6 and dp in (80, 443)))
+	    if blocked and src == client:
+	        dropped += 1
+	        continue
+	    if k in marked or listed:
+	        if k not in marked:
+	            marked.add(k)
+	            firsts.append(n)
+	            blocked = blocked or (client is not None and k[0] == 6)
+	        dropped += 1
+	        continue
+	    kept.append(rec)
+	open(out, "wb").write(b"".join(kept))
+	print(len(firsts), dropped, *firsts)
+	EOF
+}
+
+@test "--url-db: the phishing host over DNS, HTTP and TLS is one alert per flow, and its flows' packets are dropped from the listed one on" {
+	phish_db "$T/p.kudb"
+	run url_drops "$LAB" login-verify-account "$T/expected.pcap"
+	assert_success
+	# Two resolutions (A and AAAA in one flow each), a request, a
+	# ClientHello: 36 packets from the first listed one of each flow.
+	[ "$output" = "4 36 492 499 508 515" ]
+	run -1 kns --mode standard --action all=allow --action url=drop --url-db "$T/p.kudb" -w "$T/out.pcap" "$LAB"
+	[ "$(records alert <<<"$output" | jq -c "select(.url)" | jq -r '"\(.pcap_cnt) \(.app_proto) \(.alert.signature_id) \(.alert.action) \(.url.policy) \(.url.verdict)"')" = "$(printf '%s\n' \
+		'492 dns 9000016 blocked drop phishing' '499 http 9000016 blocked drop phishing' \
+		'508 dns 9000016 blocked drop phishing' '515 tls 9000016 blocked drop phishing')" ]
+	[ "$(records alert <<<"$output" | jq -c "select(.url)" | jq -r .alert.signature | sort -u)" = "$SIG" ]
+	[ "$(records alert <<<"$output" | jq -c "select(.url)" | jq -r '.alert.category' | sort -u)" = "Possible Social Engineering Attempted" ]
+	[ "$(records alert <<<"$output" | jq -c "select(.url)" | jq -r 'select(.dns) | "\(.dns.type) \(.dns.rrname) \(.dns.rrtype) \(.src_ip) \(.dest_ip) \(.dest_port)"')" = "$(printf '%s\n' \
+		'request login-verify-account.example A 10.77.0.20 10.77.0.10 53' 'request login-verify-account.example A 10.77.0.20 10.77.0.10 53')" ]
+	[ "$(records alert <<<"$output" | jq -c "select(.url)" | jq -r 'select(.http) | "\(.http.hostname) \(.http.url) \(.url.input) \(.dest_port)"')" = \
+	  "login-verify-account.example /account/verify?user=alice&token=4711 http://login-verify-account.example/account/verify?user=alice&token=4711 80" ]
+	[ "$(records alert <<<"$output" | jq -c "select(.url)" | jq -r 'select(.tls) | "\(.tls.sni) \(.url.query) \(.dest_port)"')" = "login-verify-account.example host 443" ]
+	[ "$(records alert <<<"$output" | jq -c "select(.url)" | jq -c '.url.matches' | sort -u)" = \
+	  '[{"feed":"lab-phish","category":"phishing","kind":"domain","entry":"login-verify-account.example","expression":"login-verify-account.example"}]' ]
+	[ "$(records alert <<<"$output" | jq -c "select(.url)" | jq -r '.url.db_generation' | sort -u)" = 1 ]
+	# Each alert's flow is a distinct one, and is marked as alerted.
+	[ "$(records alert <<<"$output" | jq -c "select(.url)" | jq -r .flow_id | sort -u | wc -l)" = 4 ]
+	[ "$(stat dropped <<<"$output")" = 36 ]
+	[ "$(stat url.alerts <<<"$output")" = 4 ]
+	[ "$(stat url.listed <<<"$output")" = 10 ]
+	[ "$(tcpdump -r "$T/out.pcap" 2>/dev/null | wc -l)" = $((9932 - 36)) ]
+	cmp "$T/expected.pcap" "$T/out.pcap"
+	# The flow records say alerted, and the records are valid.
+	run -1 kns --events=all --mode standard --url-db "$T/p.kudb" "$LAB"
+	ids=$(records alert <<<"$output" | jq -c "select(.url)" | jq -r 'select(.url) | .flow_id' | sort | tr '\n' ' ')
+	[ "$(records flow <<<"$output" | jq -r 'select(.flow.alerted) | .flow_id' | sort | tr '\n' ' ')" = "$ids" ]
+	run validate_records <<<"$output"
+	assert_success
+}
+
+@test "--url-db in monitoring mode: the copy is byte for byte, alerts say allowed and what standard mode would do" {
+	phish_db "$T/p.kudb"
+	run -1 kns --url-db "$T/p.kudb" -w "$T/copy.pcap" "$LAB"
+	cmp "$LAB" "$T/copy.pcap"
+	[ "$(records alert <<<"$output" | jq -r 'select(.url) | "\(.pcap_cnt) \(.mode) \(.alert.action) \(.would) \(.url.policy)"')" = "$(printf '%s\n' \
+		'492 monitoring allowed blocked drop' '499 monitoring allowed blocked drop' \
+		'508 monitoring allowed blocked drop' '515 monitoring allowed blocked drop')" ]
+	[ "$(stat dropped <<<"$output")" = 0 ]
+	# Strict EVE: the facts in alert.metadata, no url member.
+	run -1 kns --eve-strict --url-db "$T/p.kudb" "$LAB"
+	[ "$(jq -r 'select(.alert.signature_id == 9000016) | "\(.alert.metadata.ksvm_url_source[0]) \(.alert.metadata.ksvm_url_entry[0]) \(has("url"))"' <<<"$output")" = "$(printf '%s\n' \
+		'dns login-verify-account.example false' 'http login-verify-account.example false' \
+		'dns login-verify-account.example false' 'tls login-verify-account.example false')" ]
+	# Without a database nothing is checked, and an address that is not
+	# listed (or is allowed) raises nothing.
+	run -1 kns "$LAB"
+	[ "$(records alert <<<"$output" | jq -r 'select(.url)' | wc -l)" = 0 ]
+	phish_db "$T/other.kudb" phish.example.net
+	run -1 kns --url-db "$T/other.kudb" "$LAB"
+	[ "$(records alert <<<"$output" | jq -r 'select(.url)' | wc -l)" = 0 ]
+	[ "$(stat url.checked <<<"$output")" = 70 ]
+	[ "$(stat url.listed <<<"$output")" = 0 ]
+	printf 'login-verify-account.example\n' >"$T/allow.txt"
+	kurlcheck compile -q --db "$T/allowed.kudb" --feed "domains,category=phishing:$T/allow.txt" \
+		--feed "domains,name=ok,category=allow:$T/allow.txt" >/dev/null
+	run -1 kns --mode standard --url-db "$T/allowed.kudb" -w "$T/a.pcap" "$LAB"
+	[ "$(records alert <<<"$output" | jq -r 'select(.url)' | wc -l)" = 0 ]
+	[ "$(stat url.listed <<<"$output")" = 0 ]
+}
+
+@test "--action url=block: the client is blocked from the listed request on; a DNS query (UDP) is dropped, not blocked" {
+	phish_db "$T/p.kudb"
+	run url_drops "$LAB" login-verify-account "$T/expected.pcap" 10.77.0.20
+	assert_success
+	# The second resolution and the ClientHello come from the blocked
+	# client: dropped unseen.  The second resolution's answer still
+	# carries the name, so its flow is dropped from there.
+	[ "$output" = "3 671 492 499 509" ]
+	run -1 kns --mode standard --action all=allow --action url=block --url-db "$T/p.kudb" -w "$T/out.pcap" "$LAB"
+	[ "$(records alert <<<"$output" | jq -r 'select(.url) | "\(.pcap_cnt) \(.app_proto) \(.url.policy) \(.alert.action)"')" = "$(printf '%s\n' \
+		'492 dns drop blocked' '499 http block blocked' '509 dns drop blocked')" ]
+	[ "$(stat blocked_sources <<<"$output")" = 1 ]
+	[ "$(stat policy.not_blocked <<<"$output")" = 2 ]
+	[ "$(stat dropped <<<"$output")" = 671 ]
+	cmp "$T/expected.pcap" "$T/out.pcap"
+	[ "$(tcpdump -n -r "$T/out.pcap" 'src host 10.77.0.20' 2>/dev/null | wc -l)" = \
+	  "$(tcpdump -n -r "$LAB" 'src host 10.77.0.20' 2>/dev/null | head -498 | wc -l)" ] || \
+	  [ "$(tcpdump -n -r "$T/out.pcap" 'src host 10.77.0.20' 2>/dev/null | wc -l)" -lt "$(tcpdump -n -r "$LAB" 'src host 10.77.0.20' 2>/dev/null | wc -l)" ]
+	# allow: reported only.
+	run -1 kns --mode standard --action all=allow --action url=allow --url-db "$T/p.kudb" -w "$T/allow.pcap" "$LAB"
+	[ "$(records alert <<<"$output" | jq -r 'select(.url) | "\(.url.policy) \(.alert.action)"' | sort | uniq -c | awk '{print $1, $2, $3}')" = "4 allow allowed" ]
+	[ "$(stat dropped <<<"$output")" = 0 ]
+	[ "$(tcpdump -r "$T/allow.pcap" 2>/dev/null | wc -l)" = 9932 ]
+}
+
+@test "--url-db: an excluded client or server is reported, never dropped" {
+	phish_db "$T/p.kudb"
+	for x in 10.77.0.20 10.77.0.0/28; do
+		run -1 kns --mode standard --action all=allow --action url=drop --exclude "$x" --url-db "$T/p.kudb" -w "$T/out.pcap" "$LAB"
+		[ "$(records alert <<<"$output" | jq -r 'select(.url) | "\(.url.policy) \(.alert.action)"' | sort | uniq -c | awk '{print $1, $2, $3}')" = "4 allow allowed" ]
+		[ "$(stat dropped <<<"$output")" = 0 ]
+		[ "$(tcpdump -r "$T/out.pcap" 2>/dev/null | wc -l)" = 9932 ]
+	done
+	# The server alone excluded.
+	run -1 kns --mode standard --action all=allow --action url=drop --exclude 10.77.0.10 --url-db "$T/p.kudb" -w "$T/out.pcap" "$LAB"
+	[ "$(records alert <<<"$output" | jq -r 'select(.url) | .url.policy' | sort -u)" = allow ]
+	[ "$(stat dropped <<<"$output")" = 0 ]
+	# Another address excluded changes nothing.
+	run -1 kns --mode standard --action all=allow --action url=drop --exclude 10.77.0.30 --url-db "$T/p.kudb" -w "$T/out.pcap" "$LAB"
+	[ "$(stat dropped <<<"$output")" = 36 ]
+}
+
+@test "--url-db: a missing or damaged database is refused before any packet, exit 2; url_db in the configuration" {
+	phish_db "$T/p.kudb"
+	cp "$T/p.kudb" "$T/bad.kudb"
+	# One byte of the payload changed: the checksum tells.
+	"$PY" - "$T/bad.kudb" <<-'EOF'
+	import sys
+	b = bytearray(open(sys.argv[1], "rb").read())
+	b[300] ^= 0xff
+	open(sys.argv[1], "wb").write(bytes(b))
+	EOF
+	run -2 --separate-stderr knetscan --url-db "$T/bad.kudb" "$LAB"
+	[ -z "$output" ]
+	[[ $stderr == *"cannot use the web address database: $T/bad.kudb: damaged database: checksum mismatch"*"; nothing was read"* ]]
+	head -c 100 "$T/p.kudb" >"$T/short.kudb"
+	run -2 --separate-stderr knetscan --url-db "$T/short.kudb" "$LAB"
+	[[ $stderr == *"truncated"* ]]
+	run -2 --separate-stderr knetscan --url-db "$LAB" "$LAB"
+	[[ $stderr == *"not a kurlcheck database"* ]]
+	run -2 --separate-stderr knetscan --url-db "$T/none.kudb" "$LAB"
+	[[ $stderr == *"$T/none.kudb"* ]]
+	[ -z "$output" ]
+	# The configuration's url_db, and action.url; the command line wins.
+	printf '[knetscan]\nmode = standard\nurl_db = %s\naction.url = block\naction.syn-flood = allow\naction.tcp-portscan = allow\n' "$T/p.kudb" >"$T/k.conf"
+	run -0 --separate-stderr knetscan --config "$T/k.conf" --check-config
+	run -1 kns --config "$T/k.conf" -w "$T/o.pcap" "$LAB"
+	[ "$(records alert <<<"$output" | jq -r 'select(.url) | .url.policy' | tr '\n' ' ')" = "drop block drop " ]
+	run -2 --separate-stderr knetscan --config "$T/k.conf" --url-db "$T/bad.kudb" "$LAB"
+	[[ $stderr == *"checksum mismatch"* ]]
+	printf '[knetscan]\nurl_db = %s\n' "$T/bad.kudb" >"$T/b.conf"
+	run -2 --separate-stderr knetscan --config "$T/b.conf" --check-config
+	[[ $stderr == *"checksum mismatch"* ]]
+	run -2 --separate-stderr knetscan --action url=sometimes "$LAB"
+	[[ $stderr == *"unknown action"* ]]
+}
+
+@test "SIGHUP reloads the database during a streamed run: a good one is used from the next packet, a broken one is refused and the old one stays" {
+	phish_db "$T/cur.kudb" nothing-listed.example
+	# The capture in three parts: before the first phishing packet (492),
+	# up to the second resolution (508), and the rest.
+	"$PY" - "$LAB" "$T" <<-'EOF'
+	import struct, sys
+	d = open(sys.argv[1], "rb").read()
+	parts, off, n, cut = [bytearray(d[:24])], 24, 0, (492, 506)
+	while off + 16 <= len(d):
+	    cap = struct.unpack("<I", d[off + 8:off + 12])[0]
+	    n += 1
+	    if n in cut:
+	        parts.append(bytearray())
+	    parts[-1] += d[off:off + 16 + cap]
+	    off += 16 + cap
+	for i, p in enumerate(parts):
+	    open("%s/part%d" % (sys.argv[2], i), "wb").write(p)
+	EOF
+	mkfifo "$T/fifo"
+	knetscan -r - --url-db "$T/cur.kudb" -o "$T/rec.jsonl" <"$T/fifo" 2>"$T/err" &
+	pid=$!
+	exec 7>"$T/fifo"
+	cat "$T/part0" >&7
+	# Wait until it runs (and has its signal handlers): part 0 has records.
+	for _ in $(seq 100); do [ -s "$T/rec.jsonl" ] && break; sleep 0.1; done
+	[ -s "$T/rec.jsonl" ]
+	phish_db "$T/new.kudb"
+	mv "$T/new.kudb" "$T/cur.kudb"
+	kill -HUP "$pid"
+	sleep 0.3
+	cat "$T/part1" >&7
+	for _ in $(seq 100); do [ "$(records alert <"$T/rec.jsonl" | wc -l)" -ge 2 ] && break; sleep 0.1; done
+	# A damaged file in its place: refused, the one in use stays.
+	head -c 200 "$T/cur.kudb" >"$T/broken.kudb"
+	mv "$T/broken.kudb" "$T/cur.kudb"
+	kill -HUP "$pid"
+	sleep 0.3
+	cat "$T/part2" >&7
+	exec 7>&-
+	rc=0
+	wait "$pid" || rc=$?
+	[ "$rc" = 1 ]
+	cat "$T/err"
+	[ "$(records alert <"$T/rec.jsonl" | jq -r 'select(.url) | "\(.pcap_cnt) \(.app_proto) \(.url.db_generation)"')" = "$(printf '%s\n' \
+		'492 dns 1' '499 http 1' '508 dns 1' '515 tls 1')" ]
+	[ "$(records error <"$T/rec.jsonl" | jq -r '"\(.error.kind) \(.error.input)"')" = "truncated $T/cur.kudb" ]
+	[[ $(records error <"$T/rec.jsonl" | jq -r .error.message) == "reload refused, generation 1 stays in use: "* ]]
+	[[ $(cat "$T/err") == *"loaded $T/cur.kudb: generation 1, 1 entries"* ]]
+	[ "$(records stats <"$T/rec.jsonl" | jq -r .stats.url.db_generation)" = 1 ]
+	# Every packet was read.
+	[ "$(records stats <"$T/rec.jsonl" | jq -r .stats.packets)" = 9932 ]
 }

@@ -4,8 +4,11 @@
  * through the engine (decoders, defragmentation, flows, streams, the
  * application parsers, the detectors and the policy, in standard mode so
  * that drops are taken), with every record type on and small caps so
- * that eviction paths run too.  Every record written must be one line of
- * valid JSON; the engine's counters must add up.
+ * that eviction paths run too, and a web address database that lists
+ * the documentation names (every .example host is a phishing one, so
+ * that the inline checks, their alerts and their drops run).  Every
+ * record written must be one line of valid JSON; the engine's counters
+ * must add up.
  */
 #include <pcap/pcap.h>
 #include <stdio.h>
@@ -15,11 +18,41 @@
 #include "json/reader.h"
 #include "net/engine.h"
 #include "net/pkt.h"
+#include "url/db.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static struct kj_parser parser;
 static int parser_ready;
+static struct ku_db *url_db;
+
+/* The database: .example (domain, phishing) and evil.test (host,
+ * malicious). */
+static struct ku_db *make_db(void)
+{
+	struct ku_builder *b = ku_builder_new();
+	struct ku_feed_def p = { "phish", "phishing", "domains", "fuzz",
+				 KU_KIND_DOMAIN };
+	struct ku_feed_def m = { "mal", "malicious", "domains", "fuzz",
+				 KU_KIND_HOST };
+	struct ku_build_opts bo = { 1, 1, 99 };
+	struct ks_err err;
+	struct ku_db *db = NULL;
+	unsigned a, c;
+	uint8_t *img;
+	size_t len;
+	int dup;
+
+	if (b == NULL || ku_builder_feed(b, &p, &a, &err) != KS_OK ||
+	    ku_builder_feed(b, &m, &c, &err) != KS_OK ||
+	    ku_builder_add(b, a, KU_KIND_DOMAIN, 0, "example", 7, &dup) != KS_OK ||
+	    ku_builder_add(b, c, KU_KIND_HOST, 0, "evil.test", 9, &dup) != KS_OK ||
+	    ku_builder_image(b, &bo, &img, &len, &err) != KS_OK ||
+	    ku_db_open_mem(&db, img, len, 1, 0, &err) != KS_OK)
+		abort();
+	ku_builder_free(b);
+	return db;
+}
 
 static void on_record(void *ctx, const char *line, size_t n)
 {
@@ -58,6 +91,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (kj_parser_init(&parser, 64) != KS_OK)
 			abort();
 		parser_ready = 1;
+		url_db = make_db();
 	}
 	if (size == 0)
 		return 0;
@@ -84,6 +118,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	c.policy.max_blocked = 8;
 	c.anomaly_per_minute = 0;
 	e = kn_engine_new(&c, on_record, NULL, &err);
+	if (e != NULL && kn_engine_set_url_db(e, url_db, &err) != KS_OK) {
+		kn_engine_free(e);
+		e = NULL;
+	}
 	if (e == NULL) {
 		pcap_close(p);
 		return 0;
