@@ -21,6 +21,8 @@
 #include "net/engine.h"
 #include "net/pkt.h"
 
+#include "ids.h"
+
 #define PROGRAM "knetscan"
 #define MAX_INPUTS 100000
 
@@ -258,7 +260,7 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 	case ARGP_KEY_END:
 		if (o->iface != NULL && o->ninputs > 0)
 			argp_error(state, "read files or capture live, not both");
-		if (o->check_config)
+		if (o->check_config || knids.report)
 			break;
 		if (o->iface == NULL && o->ninputs == 0)
 			argp_error(state, "nothing to read: give capture files, "
@@ -274,6 +276,7 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 
 static const struct argp_child children[] = {
 	{ &ks_cli_common_argp, 0, NULL, 5 },
+	{ &knids_argp, 0, NULL, 3 },
 	{ 0 }
 };
 
@@ -390,6 +393,7 @@ static int load_config(struct opts *o, struct ks_conf *c)
 				ks_conf_error(c, ci->line, "%s: %s", ci->key, err.msg);
 		}
 	}
+	knids_config(c);
 	ks_conf_check_unused(c, "knetscan");
 	if (c->nerr > 0) {
 		for (size_t i = 0; i < c->nerr; i++)
@@ -586,6 +590,20 @@ int main(int argc, char **argv)
 	ks_conf_init(&conf);
 	if (o.config != NULL && load_config(&o, &conf) != 0)
 		goto out_conf;
+	knids.verbosity = o.cli.verbosity;
+	if (knids.report) {
+		if (!knids_wanted())
+			fprintf(stderr, "%s: --rules-report wants rules (--rules, "
+				"or rules in the configuration)\n", PROGRAM);
+		else
+			rc = knids_report(stdout, stderr);
+		goto out_conf;
+	}
+	if (knids_wanted()) {
+		fprintf(stderr, "%s: rules are only read by --rules-report in "
+			"this version\n", PROGRAM);
+		goto out_conf;
+	}
 	if (o.check_config) {
 		/* The engine refuses what a run would refuse. */
 		struct kn_engine *e = kn_engine_new(&o.ec, on_record, NULL, &err);
@@ -700,6 +718,7 @@ out_close:
 		rc = KS_EXIT_FAIL;
 	}
 out_conf:
+	knids_free();
 	ks_conf_free(&conf);
 	for (size_t i = 0; i < o.ninputs; i++)
 		free(o.inputs[i]);
