@@ -419,7 +419,3 @@ const char *ki_rule_msg(const struct ki_rule *r)
 	return r->msg;
 }
 
-void ki_set_uncompile(struct ki_set *s)
-{
-	s->comp = NULL;
-}
