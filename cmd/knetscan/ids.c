@@ -10,6 +10,8 @@
 #include <unistd.h>
 
 #include "core/exitcode.h"
+#include "ids/inspect.h"
+#include "json/writer.h"
 
 struct knids knids;
 
@@ -221,8 +223,122 @@ int knids_report(FILE *out, FILE *diag)
 	return KS_EXIT_CLEAN;
 }
 
+/* Load and compile; NULL with the reason. */
+static struct ki_set *build(struct ks_err *err, FILE *diag)
+{
+	struct ki_set *s = knids_load(err, diag);
+
+	if (s != NULL && ki_set_compile(s, err) != KS_OK) {
+		ki_set_free(s);
+		return NULL;
+	}
+	return s;
+}
+
+static size_t syntax_errors(const struct ki_set *s)
+{
+	const char *kw;
+	size_t n;
+
+	for (size_t i = 0; (kw = ki_set_refusal(s, i, &n)) != NULL; i++)
+		if (strcmp(kw, "(syntax)") == 0)
+			return n;
+	return 0;
+}
+
+int knids_check(FILE *diag)
+{
+	struct ks_err err;
+	struct ki_set *s = build(&err, diag);
+
+	if (s == NULL) {
+		fprintf(diag, "knetscan: %s\n", err.msg);
+		return -1;
+	}
+	ki_set_free(s);
+	return 0;
+}
+
+int knids_start(struct kn_engine *e, const struct kn_engine_conf *ec,
+		kn_record_cb out, void *ctx, FILE *diag)
+{
+	struct ki_inspect_conf c;
+	struct kn_inspector in;
+	struct ks_err err;
+	struct ki_set *s, *old = NULL;
+
+	s = build(&err, diag);
+	if (s == NULL) {
+		fprintf(diag, "knetscan: %s\n", err.msg);
+		return -1;
+	}
+	memset(&c, 0, sizeof c);
+	ki_ids_defaults(&c.ids);
+	c.ids.max_flows = ec->flow.max_flows;
+	c.strict = ec->strict;
+	c.monitoring = ec->policy.monitoring;
+	knids.insp = ki_inspect_new(&c, kn_engine_policy(e), out, ctx);
+	if (knids.insp == NULL || ki_inspect_swap(knids.insp, s, &old) != 0) {
+		fprintf(diag, "knetscan: out of memory\n");
+		ki_set_free(s);
+		return -1;
+	}
+	knids.syntax = syntax_errors(s);
+	ki_inspect_inspector(knids.insp, &in);
+	kn_engine_set_inspector(e, &in);
+	if (knids.verbosity >= 0)
+		fprintf(diag, "knetscan: %zu rules loaded\n", ki_set_count(s));
+	return 0;
+}
+
+/* A reload that fails (a file that cannot be read, or rules with syntax
+ * errors that the current set did not have) keeps the current set and
+ * says why in an error record. */
+int knids_reload(kn_record_cb out, void *ctx, FILE *diag)
+{
+	struct ks_err err;
+	struct ki_set *s, *old = NULL;
+	struct kj_writer w;
+
+	if (knids.insp == NULL)
+		return 0;
+	s = build(&err, knids.verbosity > 0 ? diag : NULL);
+	if (s != NULL && syntax_errors(s) > knids.syntax) {
+		ks_err_set(&err, KS_ERR_INVALID, "%zu rules with syntax errors "
+			   "(first: %s)", syntax_errors(s) - knids.syntax,
+			   ki_set_failure_count(s) ? ki_set_failure(s, 0) : "?");
+		ki_set_free(s);
+		s = NULL;
+	}
+	if (s != NULL && ki_inspect_swap(knids.insp, s, &old) != 0) {
+		ks_err_set(&err, KS_ERR_NOMEM, "out of memory");
+		ki_set_free(s);
+		s = NULL;
+	}
+	if (s == NULL) {
+		char m[KS_ERR_MSG_MAX + 80];
+
+		snprintf(m, sizeof m, "rules not reloaded, the previous rules "
+			 "stay: %s", err.msg);
+		kj_writer_init(&w, 0);
+		kj_error_record(&w, "knetscan", "rules", 0, err.status, m);
+		out(ctx, (const char *)w.buf.data, w.buf.len);
+		kj_writer_free(&w);
+		if (knids.verbosity >= 0)
+			fprintf(diag, "knetscan: %s\n", m);
+		return -1;
+	}
+	ki_set_free(old);
+	knids.syntax = syntax_errors(s);
+	if (knids.verbosity >= 0)
+		fprintf(diag, "knetscan: rules reloaded: %zu loaded, %zu "
+			"refused\n", ki_set_count(s), ki_set_refused(s));
+	return 0;
+}
+
 void knids_free(void)
 {
+	ki_inspect_free(knids.insp);
 	for (size_t i = 0; i < knids.npaths; i++)
 		free(knids.paths[i]);
 	free(knids.paths);

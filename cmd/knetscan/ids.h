@@ -12,6 +12,9 @@
 
 #include "conf/conf.h"
 #include "ids/ids.h"
+#include "net/engine.h"
+
+struct ki_inspect;
 
 struct knids {
 	char **paths;                /* --rules, or the configuration's */
@@ -27,6 +30,8 @@ struct knids {
 	int report;                  /* --rules-report */
 	int verbosity;
 	struct ki_names *names;      /* lives as long as the run */
+	struct ki_inspect *insp;     /* matching, once started */
+	size_t syntax;               /* syntax refusals of the current set */
 };
 
 extern struct knids knids;
@@ -48,6 +53,18 @@ struct ki_set *knids_load(struct ks_err *err, FILE *diag);
 /* --rules-report: the counts and the table of refusals on `out`.
  * Returns the exit code. */
 int knids_report(FILE *out, FILE *diag);
+
+/* --check-config: the rules load and compile (0), or say why (-1). */
+int knids_check(FILE *diag);
+
+/* Load, compile and hand the rules to the engine; -1 with the reason on
+ * diag when they cannot be loaded. */
+int knids_start(struct kn_engine *e, const struct kn_engine_conf *ec,
+		kn_record_cb out, void *ctx, FILE *diag);
+
+/* SIGHUP: the new set is built beside the current one and replaces it
+ * only when it loads; otherwise an error record says why. */
+int knids_reload(kn_record_cb out, void *ctx, FILE *diag);
 
 void knids_free(void);
 

@@ -110,9 +110,10 @@ static int parse_action(const char *arg, struct kn_policy_conf *pc,
 			   "block)", eq + 1);
 		return -1;
 	}
-	/* The classes knetscan detects: the attacks.  (The policy also
-	 * knows signature and url findings; nothing raises them yet, so
-	 * an action for them would be accepted and never used.) */
+	/* The classes knetscan detects: the attacks and intrusion
+	 * signatures ("all" is the attacks).  (The policy also knows url
+	 * findings; nothing raises them yet, so an action for them would be
+	 * accepted and never used.) */
 	if (strcmp(cls, "all") == 0) {
 		for (c = 0; c < KN_AT_COUNT; c++) {
 			pc->action[c] = (enum kn_action)a;
@@ -122,6 +123,8 @@ static int parse_action(const char *arg, struct kn_policy_conf *pc,
 		return 0;
 	}
 	c = kn_attack_parse(cls);
+	if (c < 0 && strcmp(cls, "signature") == 0)
+		c = KN_CLASS_SIGNATURE;
 	if (c < 0) {
 		ks_err_set(err, KS_ERR_USAGE, "unknown detection class '%s' "
 			   "(knetscan --help lists them)", cls);
@@ -287,7 +290,7 @@ static const char doc[] =
 	"Detection classes: tcp-portscan, udp-portscan, stealth-scan, "
 	"host-sweep, syn-flood, udp-flood, icmp-flood, land, ping-of-death, "
 	"teardrop, tiny-fragment, bad-tcp-flags, source-route, arp-spoof "
-	"(or all, for --action).  See knetscan(1) for the default thresholds "
+	"(or all, for --action), and signature (--rules) for --action.  See knetscan(1) for the default thresholds "
 	"and actions.\n\n"
 	"Exit status: 0 no alert, 1 an alert, 2 an input failed and no alert, "
 	"or a usage error.";
@@ -374,7 +377,8 @@ static int load_config(struct opts *o, struct ks_conf *c)
 		if (strcmp(ci->section, "knetscan") != 0)
 			continue;
 		if (strncmp(ci->key, "action.", 7) == 0) {
-			int cls = kn_attack_parse(ci->key + 7);
+			int cls = strcmp(ci->key + 7, "signature") == 0 ?
+				  KN_CLASS_SIGNATURE : kn_attack_parse(ci->key + 7);
 
 			ci->used = 1;
 			snprintf(buf, sizeof buf, "%s=%s", ci->key + 7, ci->value);
@@ -493,6 +497,8 @@ static int one_capture(struct run *r, struct kn_cap *c)
 	while (!ks_sig_stop() && !r->out_dead) {
 		if (ks_sig_take_stats())
 			kn_engine_stats_record(r->e, stats_to_stderr, NULL);
+		if (ks_sig_take_reload())
+			knids_reload(on_record, r, stderr);
 		st = kn_cap_next(c, &h, &data, &err);
 		if (st == KS_EOF)
 			break;
@@ -599,11 +605,6 @@ int main(int argc, char **argv)
 			rc = knids_report(stdout, stderr);
 		goto out_conf;
 	}
-	if (knids_wanted()) {
-		fprintf(stderr, "%s: rules are only read by --rules-report in "
-			"this version\n", PROGRAM);
-		goto out_conf;
-	}
 	if (o.check_config) {
 		/* The engine refuses what a run would refuse. */
 		struct kn_engine *e = kn_engine_new(&o.ec, on_record, NULL, &err);
@@ -613,6 +614,8 @@ int main(int argc, char **argv)
 			goto out_conf;
 		}
 		kn_engine_free(e);
+		if (knids_wanted() && knids_check(stderr) != 0)
+			goto out_conf;
 		if (o.cli.verbosity >= 0)
 			fprintf(stderr, "%s: settings%s%s: valid\n", PROGRAM,
 				o.config ? " of " : "", o.config ? o.config : "");
@@ -653,6 +656,9 @@ int main(int argc, char **argv)
 		fprintf(stderr, "%s: %s\n", PROGRAM, err.msg);
 		goto out_close;
 	}
+	if (knids_wanted() &&
+	    knids_start(r.e, &o.ec, on_record, &r, stderr) != 0)
+		goto out_engine;
 	if (o.iface != NULL) {
 		struct kn_cap *c;
 

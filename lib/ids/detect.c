@@ -122,26 +122,29 @@ void ki_ids_free(struct ki_ids *ids)
 	free(ids);
 }
 
-struct ki_set *ki_ids_swap(struct ki_ids *ids, struct ki_set *s)
+int ki_ids_swap(struct ki_ids *ids, struct ki_set *s, struct ki_set **old)
 {
-	struct ki_set *old = ids->set;
 	uint32_t *stamp = NULL, *cand = NULL;
 
 	if (s != NULL) {
 		hs_scratch_t *sc = ids->scratch;
 
+		/* Growing the scratch for the new databases keeps it valid
+		 * for the current ones: a failure leaves all as it was. */
 		for (int h = 0; h < KI_H_COUNT; h++)
 			for (size_t i = 0; i < s->comp->h[h].ndbs; i++)
 				if (hs_alloc_scratch(s->comp->h[h].dbs[i].db, &sc) !=
-				    HS_SUCCESS)
-					return NULL;
+				    HS_SUCCESS) {
+					ids->scratch = sc;
+					return -1;
+				}
 		ids->scratch = sc;
 		stamp = calloc(s->n + 1, sizeof *stamp);
 		cand = malloc((s->n + 1) * sizeof *cand);
 		if (stamp == NULL || cand == NULL) {
 			free(stamp);
 			free(cand);
-			return NULL;
+			return -1;
 		}
 	}
 	free(ids->stamp);
@@ -149,8 +152,9 @@ struct ki_set *ki_ids_swap(struct ki_ids *ids, struct ki_set *s)
 	ids->stamp = stamp;
 	ids->cand = cand;
 	ids->gen = 0;
+	*old = ids->set;
 	ids->set = s;
-	return old;
+	return 0;
 }
 
 void ki_ids_get_stats(const struct ki_ids *ids, struct ki_ids_stats *s)

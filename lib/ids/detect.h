@@ -84,10 +84,11 @@ struct ki_ids *ki_ids_new(const struct ki_ids_conf *c, ki_alert_cb cb,
 			  void *ctx);
 void ki_ids_free(struct ki_ids *ids);
 
-/* Make the compiled set current and return the previous one (NULL at
- * first), which the caller frees.  Flow and host state are kept: flowbit
- * names are shared by every set of the runtime. */
-struct ki_set *ki_ids_swap(struct ki_ids *ids, struct ki_set *s);
+/* Make the compiled set s (or none) current: 0 with the previous one in
+ * *old (NULL at first) for the caller to free, or -1 (out of memory) with
+ * nothing changed.  Flow and host state are kept: flowbit names are
+ * shared by every set of the runtime. */
+int ki_ids_swap(struct ki_ids *ids, struct ki_set *s, struct ki_set **old);
 
 int ki_ids_packet(struct ki_ids *ids, struct kn_flow *f, int dir,
 		  const struct kn_pkt *p);

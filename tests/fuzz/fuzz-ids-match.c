@@ -64,7 +64,12 @@ static void init(void)
 	ids = ki_ids_new(&conf, on_alert, NULL);
 	if (ids == NULL)
 		abort();
-	ki_ids_swap(ids, s);
+	{
+		struct ki_set *old;
+
+		if (ki_ids_swap(ids, s, &old) != 0)
+			abort();
+	}
 	/* The set, names and classes live as long as the process. */
 }
 

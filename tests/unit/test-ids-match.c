@@ -168,14 +168,19 @@ static int rt_init(struct rt *t, const char *rules)
 	ki_ids_defaults(&conf);
 	conf.max_hosts = 4;
 	t->ids = ki_ids_new(&conf, on_alert, &t->rec);
-	if (t->ids == NULL || ki_ids_swap(t->ids, t->s) != NULL)
-		return -1;
+	{
+		struct ki_set *old = NULL;
+
+		if (t->ids == NULL || ki_ids_swap(t->ids, t->s, &old) != 0 ||
+		    old != NULL)
+			return -1;
+	}
 	return 0;
 }
 
 static void rt_free(struct rt *t)
 {
-	ki_ids_free(t->ids);
+	ki_ids_free(t->ids);         /* the set is the test's */
 	ki_set_free(t->s);
 	ki_names_free(t->nm);
 	ki_classes_free(t->c);
