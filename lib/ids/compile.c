@@ -39,6 +39,22 @@ static int cmp_u64(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
+/* The first of the sorted boundaries that is >= v. */
+static size_t first_ge(const uint64_t *b, size_t nb, uint64_t v)
+{
+	size_t lo = 0, hi = nb;
+
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+
+		if (b[mid] < v)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
 /* The segments between every range boundary, each with the rules that
  * cover it.  Returns -1 when the table would pass its cap (the rules then
  * stay "always"). */
@@ -64,16 +80,7 @@ static int ipidx_build(struct ki_ipidx *x, const struct span *sp, size_t n)
 	}
 	/* Count first, so that the cap is checked before allocating. */
 	for (size_t i = 0; i < n; i++) {
-		size_t lo = 0, hi = nb;
-
-		while (lo < hi) {
-			size_t mid = (lo + hi) / 2;
-
-			if (b[mid] < sp[i].lo)
-				lo = mid + 1;
-			else
-				hi = mid;
-		}
+		size_t lo = first_ge(b, nb, sp[i].lo);
 		for (size_t k = lo; k + 1 < nb && b[k] <= sp[i].hi; k++)
 			if (++cells > MAX_IPIDX_CELLS) {
 				free(b);
@@ -100,16 +107,7 @@ static int ipidx_build(struct ki_ipidx *x, const struct span *sp, size_t n)
 			return -1;
 		}
 		for (size_t i = 0; i < n; i++) {
-			size_t lo = 0, hi = nb;
-
-			while (lo < hi) {
-				size_t mid = (lo + hi) / 2;
-
-				if (b[mid] < sp[i].lo)
-					lo = mid + 1;
-				else
-					hi = mid;
-			}
+			size_t lo = first_ge(b, nb, sp[i].lo);
 			for (size_t k = lo; k + 1 < nb && b[k] <= sp[i].hi; k++)
 				cnt[k]++;
 		}
@@ -119,16 +117,7 @@ static int ipidx_build(struct ki_ipidx *x, const struct span *sp, size_t n)
 			cnt[k] = 0;
 		}
 		for (size_t i = 0; i < n; i++) {
-			size_t lo = 0, hi = nb;
-
-			while (lo < hi) {
-				size_t mid = (lo + hi) / 2;
-
-				if (b[mid] < sp[i].lo)
-					lo = mid + 1;
-				else
-					hi = mid;
-			}
+			size_t lo = first_ge(b, nb, sp[i].lo);
 			for (size_t k = lo; k + 1 < nb && b[k] <= sp[i].hi; k++)
 				x->cells[x->seg[k].first + cnt[k]++] = sp[i].rule;
 		}
