@@ -22,6 +22,8 @@
 #include "net/pkt.h"
 #include "url/db.h"
 
+#include "ids.h"
+
 #define PROGRAM "knetscan"
 #define MAX_INPUTS 100000
 
@@ -111,9 +113,9 @@ static int parse_action(const char *arg, struct kn_policy_conf *pc,
 			   "block)", eq + 1);
 		return -1;
 	}
-	/* The classes knetscan detects: the attacks and web addresses.
-	 * (The policy also knows signature findings; nothing raises them
-	 * yet, so an action for them would be accepted and never used.) */
+	/* The classes knetscan detects: the attacks, web addresses (with
+	 * --url-db) and intrusion signatures (with --rules); "all" is the
+	 * attacks and web addresses. */
 	if (strcmp(cls, "all") == 0) {
 		for (c = 0; c < KN_CLASS_COUNT; c++) {
 			if (c == KN_CLASS_SIGNATURE)
@@ -125,7 +127,7 @@ static int parse_action(const char *arg, struct kn_policy_conf *pc,
 		return 0;
 	}
 	c = kn_class_parse(cls);
-	if (c < 0 || c == KN_CLASS_SIGNATURE) {
+	if (c < 0) {
 		ks_err_set(err, KS_ERR_USAGE, "unknown detection class '%s' "
 			   "(knetscan --help lists them)", cls);
 		return -1;
@@ -264,7 +266,7 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 	case ARGP_KEY_END:
 		if (o->iface != NULL && o->ninputs > 0)
 			argp_error(state, "read files or capture live, not both");
-		if (o->check_config)
+		if (o->check_config || knids.report)
 			break;
 		if (o->iface == NULL && o->ninputs == 0)
 			argp_error(state, "nothing to read: give capture files, "
@@ -280,6 +282,7 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 
 static const struct argp_child children[] = {
 	{ &ks_cli_common_argp, 0, NULL, 5 },
+	{ &knids_argp, 0, NULL, 3 },
 	{ 0 }
 };
 
@@ -290,7 +293,8 @@ static const char doc[] =
 	"Detection classes: tcp-portscan, udp-portscan, stealth-scan, "
 	"host-sweep, syn-flood, udp-flood, icmp-flood, land, ping-of-death, "
 	"teardrop, tiny-fragment, bad-tcp-flags, source-route, arp-spoof, "
-	"url (a listed web address, with --url-db) (or all, for --action).  See knetscan(1) for the default thresholds "
+	"url (a listed web address, with --url-db) (or all of these, for "
+	"--action), and signature (--rules).  See knetscan(1) for the default thresholds "
 	"and actions.\n\n"
 	"Exit status: 0 no alert, 1 an alert, 2 an input failed and no alert, "
 	"or a usage error.";
@@ -402,6 +406,7 @@ static int load_config(struct opts *o, struct ks_conf *c)
 				ks_conf_error(c, ci->line, "%s: %s", ci->key, err.msg);
 		}
 	}
+	knids_config(c);
 	ks_conf_check_unused(c, "knetscan");
 	if (c->nerr > 0) {
 		for (size_t i = 0; i < c->nerr; i++)
@@ -545,9 +550,11 @@ static int one_capture(struct run *r, struct kn_cap *c)
 			kn_engine_stats_record(r->e, stats_to_stderr, NULL);
 		st = kn_cap_next(c, &h, &data, &err);
 		/* After the wait for a packet, so that the packets that come
-		 * after the signal are checked against the new database. */
-		if (ks_sig_take_reload())
+		 * after the signal meet the new rules and database. */
+		if (ks_sig_take_reload()) {
+			knids_reload(on_record, r, stderr);
 			reload_url_db(r);
+		}
 		if (st == KS_EOF)
 			break;
 		if (st == KS_AGAIN) {
@@ -645,6 +652,15 @@ int main(int argc, char **argv)
 	ks_conf_init(&conf);
 	if (o.config != NULL && load_config(&o, &conf) != 0)
 		goto out_conf;
+	knids.verbosity = o.cli.verbosity;
+	if (knids.report) {
+		if (!knids_wanted())
+			fprintf(stderr, "%s: --rules-report wants rules (--rules, "
+				"or rules in the configuration)\n", PROGRAM);
+		else
+			rc = knids_report(stdout, stderr);
+		goto out_conf;
+	}
 	if (o.url_db != NULL &&
 	    ku_db_open(&r.url_db, o.url_db, 0, &err) != KS_OK) {
 		fprintf(stderr, "%s: cannot use the web address database: %s; "
@@ -660,6 +676,8 @@ int main(int argc, char **argv)
 			goto out_conf;
 		}
 		kn_engine_free(e);
+		if (knids_wanted() && knids_check(stderr) != 0)
+			goto out_conf;
 		if (o.cli.verbosity >= 0)
 			fprintf(stderr, "%s: settings%s%s: valid\n", PROGRAM,
 				o.config ? " of " : "", o.config ? o.config : "");
@@ -703,6 +721,9 @@ int main(int argc, char **argv)
 		fprintf(stderr, "%s: %s\n", PROGRAM, err.msg);
 		goto out_engine;
 	}
+	if (knids_wanted() &&
+	    knids_start(r.e, &o.ec, on_record, &r, stderr) != 0)
+		goto out_engine;
 	if (o.iface != NULL) {
 		struct kn_cap *c;
 
@@ -769,6 +790,7 @@ out_close:
 	}
 out_conf:
 	ku_db_close(r.url_db);
+	knids_free();
 	ks_conf_free(&conf);
 	for (size_t i = 0; i < o.ninputs; i++)
 		free(o.inputs[i]);

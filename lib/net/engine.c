@@ -8,6 +8,7 @@
 #include "net/eve.h"
 #include "url/check.h"
 #include "url/hash.h"
+#include "net/inspect.h"
 
 /* Flow marks. */
 enum { MARK_ALERTED = 1, MARK_DROP = 2 };
@@ -31,6 +32,9 @@ struct kn_engine {
 	struct kn_det *det;
 	struct kn_policy *pol;
 	struct kn_app_cb app;
+	struct kn_inspector insp;    /* intrusion signatures (net/inspect.h) */
+	struct kn_flow *insp_flow;   /* the flow of the packet being handled */
+	int insp_drop;
 	struct ks_u64map episodes;   /* (class, episode) -> action + 1 */
 	struct rate rates[MAX_RATES];
 	size_t nrates;
@@ -246,6 +250,25 @@ static void url_check(struct kn_engine *e, struct kn_flow *f,
 
 /* ---- application layer callbacks ---------------------------------------------- */
 
+/* An inspector's answer: its alerts are counted; a drop applies only to
+ * the flow of the packet being handled. */
+static void insp_result(struct kn_engine *e, const struct kn_flow *f, int rv)
+{
+	e->st.alerts += (unsigned)rv >> 1;
+	if ((rv & KN_INSPECT_DROP) && f == e->insp_flow)
+		e->insp_drop = 1;
+}
+
+void kn_engine_set_inspector(struct kn_engine *e, const struct kn_inspector *in)
+{
+	e->insp = *in;
+}
+
+struct kn_policy *kn_engine_policy(struct kn_engine *e)
+{
+	return e->pol;
+}
+
 static void on_http(void *ctx, struct kn_flow *f, const struct kn_http_req *r,
 		    const struct kn_pkt *p)
 {
@@ -266,6 +289,18 @@ static void on_http(void *ctx, struct kn_flow *f, const struct kn_http_req *r,
 		a.input_len = e->url_buf.len;
 		url_check(e, f, p, &a, (const char *)r->host.p, r->host.n);
 	}
+	if (e->insp.http_request != NULL)
+		insp_result(e, f, e->insp.http_request(e->insp.ctx, f, r, p));
+}
+
+static void on_http_resp(void *ctx, struct kn_flow *f,
+			 const struct kn_http_req *req,
+			 const struct kn_http_resp *r, const struct kn_pkt *p)
+{
+	struct kn_engine *e = ctx;
+
+	if (e->insp.http_response != NULL)
+		insp_result(e, f, e->insp.http_response(e->insp.ctx, f, req, r, p));
 }
 
 static void on_dns(void *ctx, struct kn_flow *f, const struct kn_dns_msg *m,
@@ -285,6 +320,8 @@ static void on_dns(void *ctx, struct kn_flow *f, const struct kn_dns_msg *m,
 
 		url_check(e, f, p, &a, NULL, 0);
 	}
+	if (e->insp.dns != NULL)
+		insp_result(e, f, e->insp.dns(e->insp.ctx, f, m, p));
 }
 
 static void on_tls(void *ctx, struct kn_flow *f, const struct kn_tls_hello *h,
@@ -304,6 +341,8 @@ static void on_tls(void *ctx, struct kn_flow *f, const struct kn_tls_hello *h,
 
 		url_check(e, f, p, &a, NULL, 0);
 	}
+	if (e->insp.tls_hello != NULL)
+		insp_result(e, f, e->insp.tls_hello(e->insp.ctx, f, h, p));
 }
 
 static void on_cert(void *ctx, struct kn_flow *f, const struct kn_tls_cert *c,
@@ -315,6 +354,8 @@ static void on_cert(void *ctx, struct kn_flow *f, const struct kn_tls_cert *c,
 		kn_eve_tls(&e->eve, f, NULL, c, p);
 		emit(e);
 	}
+	if (e->insp.tls_cert != NULL)
+		insp_result(e, f, e->insp.tls_cert(e->insp.ctx, f, c, p));
 }
 
 static void on_app_anomaly(void *ctx, struct kn_flow *f, const char *app,
@@ -329,6 +370,9 @@ static void on_stream(void *ctx, struct kn_flow *f, int dir,
 	struct kn_engine *e = ctx;
 
 	kn_app_stream(&e->c.app, &e->app, f, dir, data, len, &e->pkt);
+	if (e->insp.stream != NULL)
+		insp_result(e, f, e->insp.stream(e->insp.ctx, f, dir, data, len,
+						 &e->pkt));
 }
 
 static void on_flow_end(void *ctx, struct kn_flow *f, const char *reason)
@@ -338,6 +382,8 @@ static void on_flow_end(void *ctx, struct kn_flow *f, const char *reason)
 	/* What the application layer still held (a response read until the
 	 * close) is reported before the flow's state goes. */
 	kn_app_end(&e->c.app, &e->app, f, &e->pkt);
+	if (e->insp.flow_end != NULL)
+		e->insp.flow_end(e->insp.ctx, f);
 	e->st.flows++;
 	if (e->c.events & KN_EV_FLOW) {
 		kn_eve_flow(&e->eve, f, reason);
@@ -400,6 +446,7 @@ struct kn_engine *kn_engine_new(const struct kn_engine_conf *c,
 	ks_u64map_init(&e->episodes, 1u << 20);
 	e->app.ctx = e;
 	e->app.http_request = on_http;
+	e->app.http_response = on_http_resp;
 	e->app.dns = on_dns;
 	e->app.tls_hello = on_tls;
 	e->app.tls_cert = on_cert;
@@ -475,15 +522,24 @@ static uint32_t inspect(struct kn_engine *e, struct kn_pkt *p,
 	if (p->ipv != 0 && (p->has_l4 || p->proto == 1 || p->proto == 58) &&
 	    !(p->is_frag && !p->reassembled)) {
 		fl = kn_flows_packet(e->flows, p, &dir);
+		e->insp_flow = fl;
 		if (fl != NULL) {
 			if (p->proto == 6 && p->has_l4)
 				kn_flows_tcp(e->flows, fl, p, dir, on_stream, e);
 			else if (p->proto == 17 && p->has_l4)
 				kn_app_udp(&e->c.app, &e->app, fl, dir, p);
-			if (fl->marks & MARK_DROP)
-				*flow_drop = 1;
 		}
 	}
+	if (e->insp.packet != NULL && !(p->is_frag && !p->reassembled)) {
+		e->insp_flow = fl;
+		insp_result(e, fl, e->insp.packet(e->insp.ctx, fl, dir, p));
+	}
+	e->insp_flow = NULL;
+	/* A drop rule's verdict holds for the rest of the flow. */
+	if (fl != NULL && e->insp_drop)
+		fl->marks |= MARK_DROP;
+	if (fl != NULL && (fl->marks & MARK_DROP))
+		*flow_drop = 1;
 	/* Stream anomalies recorded while reassembling. */
 	packet_anomalies(e, p, fl, before);
 	return kn_det_packet(e->det, p, fl, dir, ev);
@@ -501,6 +557,7 @@ int kn_engine_frame(struct kn_engine *e, int linktype, const uint8_t *frame,
 
 	e->st.packets++;
 	e->st.bytes += wirelen;
+	e->insp_drop = 0;
 	kn_decode(p, linktype, frame, caplen, wirelen, ts);
 	p->pcap_cnt = ++e->pcap_cnt;
 	if (usec(ts) > e->now_us)
@@ -552,7 +609,7 @@ int kn_engine_frame(struct kn_engine *e, int linktype, const uint8_t *frame,
 		    !(p->ipv != 0 && kn_policy_excluded(e->pol, &p->src)))
 			drop = 1;
 	}
-	drop |= flow_drop;
+	drop |= flow_drop | e->insp_drop;
 	if (drop && !e->c.policy.monitoring) {
 		e->st.dropped++;
 		return 0;

@@ -99,6 +99,15 @@ enum ks_status kn_engine_set_url_db(struct kn_engine *e,
 int kn_engine_frame(struct kn_engine *e, int linktype, const uint8_t *frame,
 		    size_t caplen, size_t wirelen, struct ks_time ts);
 
+struct kn_inspector;
+
+/* Hand packets, stream data and transactions to an inspector too (see
+ * net/inspect.h; copied, its ctx must outlive the engine). */
+void kn_engine_set_inspector(struct kn_engine *e, const struct kn_inspector *in);
+
+/* The engine's policy, for an inspector's decisions. */
+struct kn_policy *kn_engine_policy(struct kn_engine *e);
+
 /* No packet for a while on a live interface: move the clock. */
 void kn_engine_idle(struct kn_engine *e, struct ks_time now);
 

@@ -290,7 +290,7 @@ stat() { # NAME: a member of the stats record
 	[ -z "$(alerts <<<"$output")" ]
 	run -1 kns --threshold=syn-flood=500/1s "$TOP/samples/pcap/lab-mixed.pcap"
 	[ "$(alerts <<<"$output" | grep -c syn-flood)" = 1 ]
-	run -2 --separate-stderr knetscan --action=signature=drop "$P/http.pcap"
+	run -2 --separate-stderr knetscan --action=nosuchclass=drop "$P/http.pcap"
 	[[ $stderr == *"unknown detection class"* ]]
 	run -2 --separate-stderr knetscan --threshold=syn-flood=10 "$P/http.pcap"
 	[[ $stderr == *"CLASS=N/TIME"* ]]

@@ -1,0 +1,473 @@
+/* Intrusion signatures: payload keywords at their boundaries, and the
+ * runtime over packets, streams and application buffers. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ids/detect.h"
+#include "ids/match.h"
+#include "ids/parse.h"
+#include "ids/set.h"
+#include "unit.h"
+
+/* One rule's payload list against one payload. */
+static int match1(const char *opts, const char *payload, size_t n)
+{
+	struct ki_vars *v = ki_vars_new();
+	struct ki_classes *c = ki_classes_new();
+	struct ki_names *nm = ki_names_new();
+	struct ki_parse_env pe = { v, c, nm };
+	struct ki_rule *r;
+	struct ki_mctx m;
+	char text[1024], kwbuf[KI_KW_MAX];
+	const char *kw;
+	struct ks_err err;
+	int rc = -1;
+
+	snprintf(text, sizeof text, "alert udp any any -> any any (%s sid:1;)", opts);
+	if (ki_rule_parse(text, strlen(text), &pe, &r, &kw, kwbuf, &err) != KS_OK) {
+		ut_fail(__FILE__, __LINE__, "%s: %s", opts, err.msg);
+	} else {
+		ki_mctx_init(&m);
+		rc = ki_match_buffer(r, KI_B_PAYLOAD, (const uint8_t *)payload, n,
+				     0, 0, &m);
+		ki_mctx_free(&m);
+		ki_rule_free(r);
+	}
+	ki_names_free(nm);
+	ki_classes_free(c);
+	ki_vars_free(v);
+	return rc;
+}
+
+TEST(ids_match_keywords)
+{
+	static const struct { const char *opts, *payload; int want; } t[] = {
+		{ "content:\"abc\";", "xxabcxx", 1 },
+		{ "content:\"ABC\";", "xxabcxx", 0 },
+		{ "content:\"ABC\"; nocase;", "xxabcxx", 1 },
+		{ "content:!\"abc\";", "xxabcxx", 0 },
+		{ "content:!\"abd\";", "xxabcxx", 1 },
+		/* depth counts from offset; the match must end within it. */
+		{ "content:\"abc\"; depth:5;", "xxabcxx", 1 },
+		{ "content:\"abc\"; depth:4;", "xxabcxx", 0 },
+		{ "content:\"abc\"; offset:2; depth:3;", "xxabcxx", 1 },
+		{ "content:\"abc\"; offset:3;", "xxabcxx", 0 },
+		{ "content:\"abc\"; offset:3;", "xxabcabc", 1 },
+		/* distance from the end of the previous match; within from there. */
+		{ "content:\"ab\"; content:\"ef\"; distance:2;", "abcdef", 1 },
+		{ "content:\"ab\"; content:\"ef\"; distance:3;", "abcdef", 0 },
+		{ "content:\"ab\"; content:\"ef\"; distance:2; within:2;", "abcdef", 1 },
+		{ "content:\"ab\"; content:\"ef\"; within:3;", "abcdef", 0 },
+		{ "content:\"ab\"; content:\"ef\"; within:4;", "abcdef", 1 },
+		{ "content:\"cd\"; content:\"ab\"; distance:-4; within:2;", "abcdef", 1 },
+		/* Backtracking: the first "a" fails the relative check, the
+		 * second passes. */
+		{ "content:\"a\"; content:\"b\"; within:1;", "a-ab", 1 },
+		{ "content:\"a\"; content:!\"b\"; within:1;", "ab", 0 },
+		{ "content:\"a\"; content:!\"b\"; within:2;", "axb", 0 },
+		{ "content:\"a\"; content:!\"b\"; distance:1; within:1;", "axb", 0 },
+		{ "content:\"a\"; content:!\"b\"; distance:2; within:1;", "axb", 1 },
+		{ "content:\"a\"; content:!\"b\"; distance:0; within:1;", "axb", 1 },
+		{ "content:\"abc\"; startswith;", "abcdef", 1 },
+		{ "content:\"bcd\"; startswith;", "abcdef", 0 },
+		{ "content:\"def\"; endswith;", "abcdef", 1 },
+		{ "content:\"cde\"; endswith;", "abcdef", 0 },
+		{ "content:\"abcdef\"; startswith; endswith;", "abcdef", 1 },
+		{ "content:\"a\"; isdataat:5,relative;", "abcdef", 1 },
+		{ "content:\"a\"; isdataat:6,relative;", "abcdef", 0 },
+		{ "content:\"b\"; isdataat:4,relative;", "abcdef", 1 },
+		{ "content:\"a\"; isdataat:!6,relative;", "abcdef", 1 },
+		{ "isdataat:5;", "abcdef", 1 },
+		{ "isdataat:6;", "abcdef", 0 },
+		{ "pcre:\"/b.d/\";", "abcdef", 1 },
+		{ "pcre:\"/B.D/i\";", "abcdef", 1 },
+		{ "pcre:!\"/b.d/\";", "abcdef", 0 },
+		{ "pcre:!\"/b.e/\";", "abcdef", 1 },
+		/* A relative regex starts at the end of the previous match, so
+		 * ^ anchors there. */
+		{ "content:\"ab\"; pcre:\"/^cd/R\";", "abcdef", 1 },
+		{ "content:\"ab\"; pcre:\"/^de/R\";", "abcdef", 0 },
+		{ "content:\"ab\"; pcre:\"/cd/R\"; content:\"ef\"; within:2;", "abcdef", 1 },
+		{ "content:\"ab\"; pcre:\"/^ab/R\";", "abcdef", 0 },
+		{ "byte_test:2,=,0x0102,0;", "\x01\x02\x03", 1 },
+		{ "byte_test:2,=,0x0201,0,little;", "\x01\x02\x03", 1 },
+		{ "byte_test:1,>,2,2;", "\x01\x02\x03", 1 },
+		{ "byte_test:1,!>,2,2;", "\x01\x02\x03", 0 },
+		{ "byte_test:1,&,2,1;", "\x01\x02\x03", 1 },
+		{ "byte_test:4,=,1,0;", "\x01\x02\x03", 0 },
+		{ "byte_test:3,=,123,1,string,dec;", "x123y", 1 },
+		{ "byte_test:0,=,42,0,string,dec;", "42", 1 },
+		{ "content:\"x\"; byte_test:2,<,20,0,relative,string,hex;", "x0fz", 1 },
+		/* byte_jump: skip the length, then the next content must follow. */
+		{ "byte_jump:1,0; content:\"Z\"; within:1;", "\x03" "abcZ", 1 },
+		{ "byte_jump:1,0; content:\"Z\"; within:1;", "\x02" "abcZ", 0 },
+		{ "byte_jump:1,0,multiplier 2; content:\"Z\"; within:1;", "\x02" "abcdZ", 1 },
+		{ "content:\"hello\"; dsize:5;", "hello", 1 },
+	};
+
+	for (size_t i = 0; i < sizeof t / sizeof t[0]; i++) {
+		int got = match1(t[i].opts, t[i].payload, strlen(t[i].payload) ?
+				 strlen(t[i].payload) : 1);
+
+		if (got != t[i].want)
+			ut_fail(__FILE__, __LINE__, "%s on \"%s\": %d, want %d",
+				t[i].opts, t[i].payload, got, t[i].want);
+	}
+}
+
+/* ---- the runtime ------------------------------------------------------------------- */
+
+struct rec {
+	uint32_t sid[64];
+	int hook[64];
+	int n;
+	int drop_for;                /* sid whose alert asks for a drop */
+};
+
+static int on_alert(void *ctx, const struct ki_alert *a)
+{
+	struct rec *r = ctx;
+
+	if (r->n < 64) {
+		r->sid[r->n] = a->r->sid;
+		r->hook[r->n++] = a->hook;
+	}
+	return a->r->sid == (uint32_t)r->drop_for;
+}
+
+struct rt {
+	struct ki_vars *v;
+	struct ki_classes *c;
+	struct ki_names *nm;
+	struct ki_set *s;
+	struct ki_ids *ids;
+	struct rec rec;
+};
+
+static int rt_init(struct rt *t, const char *rules)
+{
+	struct ks_err err;
+	struct ki_ids_conf conf;
+
+	memset(t, 0, sizeof *t);
+	t->v = ki_vars_new();
+	t->c = ki_classes_new();
+	t->nm = ki_names_new();
+	t->s = ki_set_new(t->v, t->c, t->nm);
+	if (ki_set_load_string(t->s, rules, strlen(rules), "t", &err) != KS_OK ||
+	    ki_set_refused(t->s) != 0) {
+		ut_fail(__FILE__, __LINE__, "rules refused: %s",
+			ki_set_failure_count(t->s) ? ki_set_failure(t->s, 0) : err.msg);
+		return -1;
+	}
+	if (ki_set_compile(t->s, &err) != KS_OK) {
+		ut_fail(__FILE__, __LINE__, "compile: %s", err.msg);
+		return -1;
+	}
+	ki_ids_defaults(&conf);
+	conf.max_hosts = 4;
+	t->ids = ki_ids_new(&conf, on_alert, &t->rec);
+	{
+		struct ki_set *old = NULL;
+
+		if (t->ids == NULL || ki_ids_swap(t->ids, t->s, &old) != 0 ||
+		    old != NULL)
+			return -1;
+	}
+	return 0;
+}
+
+static void rt_free(struct rt *t)
+{
+	ki_ids_free(t->ids);         /* the set is the test's */
+	ki_set_free(t->s);
+	ki_names_free(t->nm);
+	ki_classes_free(t->c);
+	ki_vars_free(t->v);
+}
+
+static void addr4(struct kn_addr *a, unsigned last)
+{
+	memset(a, 0, sizeof *a);
+	a->family = 4;
+	a->b[0] = 10;
+	a->b[3] = (uint8_t)last;
+}
+
+static void flow_init(struct kn_flow *f, uint8_t proto, uint64_t id)
+{
+	memset(f, 0, sizeof *f);
+	f->id = id;
+	addr4(&f->cli, 1);
+	addr4(&f->srv, 2);
+	f->cport = 40000;
+	f->sport = proto == 17 ? 53 : 80;
+	f->proto = proto;
+	f->state = KN_TCP_ESTABLISHED;
+	f->pkts[0] = f->pkts[1] = 1;
+}
+
+static void pkt_init(struct kn_pkt *p, const struct kn_flow *f, const char *pl)
+{
+	memset(p, 0, sizeof *p);
+	p->ipv = 4;
+	p->src = f->cli;
+	p->dst = f->srv;
+	p->proto = f->proto;
+	p->has_l4 = 1;
+	p->sport = f->cport;
+	p->dport = f->sport;
+	p->payload = (const uint8_t *)pl;
+	p->payload_len = strlen(pl);
+	p->ts.sec = 1000;
+}
+
+static struct kn_slice sl(const char *s)
+{
+	struct kn_slice x = { (const uint8_t *)s, strlen(s) };
+
+	return x;
+}
+
+TEST(ids_runtime_packet_and_stream)
+{
+	struct rt t;
+	struct kn_flow f;
+	struct kn_pkt p;
+
+	REQUIRE(rt_init(&t, "alert udp any any -> any 53 (msg:\"udp\"; content:\"evil\"; sid:10;)\n"
+		"alert udp any any -> any 54 (content:\"evil\"; sid:11;)\n"
+		"alert tcp any any -> any any (flow:established,to_server; content:\"SPLITMARK\"; sid:12;)\n"
+		"alert tcp any any -> any any (flow:to_client; content:\"SPLITMARK\"; sid:13;)\n"
+		"alert tcp any any -> any any (content:\"GET\"; depth:3; sid:14;)\n"
+		"alert ip [10.0.0.1,192.0.2.0/24] any -> any any (msg:\"reputation\"; sid:15;)\n") == 0);
+	flow_init(&f, 17, 1);
+	pkt_init(&p, &f, "an evil payload");
+	CHECK_INT(ki_ids_packet(t.ids, &f, KN_TO_SERVER, &p), 0);
+	REQUIRE(t.rec.n == 2);
+	CHECK_INT(t.rec.sid[0], 10);
+	CHECK_INT(t.rec.sid[1], 15);
+	/* A content over two segments is found once, in the segment that
+	 * completes it; the GET anchored at the stream's start only there. */
+	t.rec.n = 0;
+	flow_init(&f, 6, 2);
+	pkt_init(&p, &f, "");
+	p.proto = 6;
+	ki_ids_stream(t.ids, &f, KN_TO_SERVER, (const uint8_t *)"GET /SPLIT", 10, &p);
+	CHECK_INT(t.rec.n, 1);
+	CHECK_INT(t.rec.sid[0], 14);
+	ki_ids_stream(t.ids, &f, KN_TO_SERVER, (const uint8_t *)"MARK GET", 8, &p);
+	CHECK_INT(t.rec.n, 2);
+	CHECK_INT(t.rec.sid[1], 12);
+	CHECK_INT(t.rec.hook[1], KI_H_STREAM);
+	ki_ids_stream(t.ids, &f, KN_TO_SERVER, (const uint8_t *)"more data", 9, &p);
+	CHECK_INT(t.rec.n, 2);
+	/* The other direction has its own window. */
+	ki_ids_stream(t.ids, &f, KN_TO_CLIENT, (const uint8_t *)"SPLITMAR", 8, &p);
+	ki_ids_stream(t.ids, &f, KN_TO_CLIENT, (const uint8_t *)"K", 1, &p);
+	CHECK_INT(t.rec.n, 3);
+	CHECK_INT(t.rec.sid[2], 13);
+	/* After a gap the window starts again. */
+	ki_ids_stream(t.ids, &f, KN_TO_CLIENT, (const uint8_t *)"SPLITMA", 7, &p);
+	ki_ids_stream(t.ids, &f, KN_TO_CLIENT, NULL, 100, &p);
+	ki_ids_stream(t.ids, &f, KN_TO_CLIENT, (const uint8_t *)"RK", 2, &p);
+	CHECK_INT(t.rec.n, 3);
+	ki_ids_flow_end(t.ids, &f);
+	rt_free(&t);
+}
+
+TEST(ids_runtime_app_buffers)
+{
+	struct rt t;
+	struct kn_flow f;
+	struct kn_pkt p;
+	struct kn_http_req q;
+	struct kn_http_resp r;
+	struct kn_dns_msg m;
+	struct kn_tls_hello h;
+	struct kn_tls_cert c;
+
+	REQUIRE(rt_init(&t,
+		"alert http any any -> any any (http.uri; content:\"/a b\"; http.uri.raw; content:\"/a%20b\"; sid:20;)\n"
+		"alert http any any -> any any (http.host; content:\"example.org\"; bsize:11; sid:21;)\n"
+		"alert http any any -> any any (http.method; content:\"POST\"; http.user_agent; content:\"curl\"; startswith; sid:22;)\n"
+		"alert http any any -> any any (http.header_names; content:\"|0d 0a|Host|0d 0a|\"; sid:23;)\n"
+		"alert http any any -> any any (content:\"HTTP/1.1|0d 0a|Host: Example\"; http.method; content:\"POST\"; sid:24;)\n"
+		"alert http any any -> any any (content:\"x=1\"; http.request_body; content:\"x=1\"; sid:25;)\n"
+		"alert http any any -> any any (flow:to_client; http.stat_code; content:\"404\"; file.data; content:\"gone\"; sid:26;)\n"
+		"alert http any any -> any any (http.stat_code; content:\"404\"; http.uri; content:\"/a\"; sid:27;)\n"
+		"alert dns any any -> any any (dns.query; dotprefix; content:\".evil.example\"; endswith; sid:28;)\n"
+		"alert dns any any -> any any (dns_query; content:\"evil\"; sid:29;)\n"
+		"alert tls any any -> any any (tls.sni; content:\"bad.example\"; sid:30;)\n"
+		"alert tls any any -> any any (tls.cert_subject; content:\"CN=bad\"; tls.sni; content:\"bad\"; sid:31;)\n"
+		"alert http any any -> any any (http.host; content:\"EXAMPLE\"; sid:32;)\n") == 0);
+	flow_init(&f, 6, 3);
+	f.app = KN_APP_HTTP;
+	pkt_init(&p, &f, "");
+	memset(&q, 0, sizeof q);
+	q.request_line = sl("POST /a%20b HTTP/1.1");
+	q.method = sl("POST");
+	q.uri = sl("/a%20b");
+	q.uri_norm = sl("/a b");
+	q.protocol = sl("HTTP/1.1");
+	q.host = sl("Example.ORG");
+	q.user_agent = sl("curl/8.0");
+	q.headers = sl("Host: Example.ORG:8080\r\nUser-Agent: curl/8.0\r\n");
+	q.header_names = sl("\r\nHost\r\nUser-Agent\r\n\r\n");
+	q.body = sl("x=1");
+	ki_ids_http_request(t.ids, &f, &q, &p);
+	REQUIRE(t.rec.n == 6);
+	CHECK_INT(t.rec.sid[0], 20);
+	CHECK_INT(t.rec.sid[1], 21);
+	CHECK_INT(t.rec.sid[2], 22);
+	CHECK_INT(t.rec.sid[3], 23);
+	CHECK_INT(t.rec.sid[4], 24);
+	CHECK_INT(t.rec.sid[5], 25);
+	CHECK_INT(t.rec.hook[0], KI_H_HTTP_REQ);
+	t.rec.n = 0;
+	memset(&r, 0, sizeof r);
+	r.status_line = sl("HTTP/1.1 404 Not Found");
+	r.status_code = sl("404");
+	r.headers = sl("Server: x\r\n");
+	r.body = sl("it is gone");
+	ki_ids_http_response(t.ids, &f, &q, &r, &p);
+	REQUIRE(t.rec.n == 2);
+	CHECK_INT(t.rec.sid[0], 26);
+	CHECK_INT(t.rec.sid[1], 27);
+	CHECK_INT(t.rec.hook[0], KI_H_HTTP_RESP);
+	/* DNS: queries only. */
+	t.rec.n = 0;
+	flow_init(&f, 17, 4);
+	memset(&m, 0, sizeof m);
+	strcpy(m.qname, "www.evil.example");
+	ki_ids_dns(t.ids, &f, &m, &p);
+	CHECK_INT(t.rec.n, 2);
+	strcpy(m.qname, "evil.example");      /* dotprefix: ".evil.example" */
+	ki_ids_dns(t.ids, &f, &m, &p);
+	CHECK_INT(t.rec.n, 4);
+	strcpy(m.qname, "notevil.example");
+	ki_ids_dns(t.ids, &f, &m, &p);
+	CHECK_INT(t.rec.n, 5);                /* 29 only */
+	m.response = 1;
+	ki_ids_dns(t.ids, &f, &m, &p);
+	CHECK_INT(t.rec.n, 5);
+	/* TLS: the name, then the certificate with the kept name. */
+	t.rec.n = 0;
+	flow_init(&f, 6, 5);
+	f.app = KN_APP_TLS;
+	memset(&h, 0, sizeof h);
+	h.sni = sl("bad.example");
+	h.has_sni = 1;
+	ki_ids_tls_hello(t.ids, &f, &h, &p);
+	CHECK_INT(t.rec.n, 1);
+	memset(&c, 0, sizeof c);
+	strcpy(c.subject, "C=US, CN=bad.example");
+	ki_ids_tls_cert(t.ids, &f, &c, &p);
+	CHECK_INT(t.rec.n, 2);
+	CHECK_INT(t.rec.sid[1], 31);
+	ki_ids_flow_end(t.ids, &f);
+	rt_free(&t);
+}
+
+TEST(ids_runtime_flowbits_threshold_pass)
+{
+	struct rt t;
+	struct kn_flow f, g;
+	struct kn_pkt p;
+
+	REQUIRE(rt_init(&t,
+		"alert tcp any any -> any any (content:\"login\"; flowbits:set,seen; flowbits:noalert; sid:40;)\n"
+		"alert tcp any any -> any any (content:\"secret\"; flowbits:isset,seen; sid:41;)\n"
+		"alert tcp any any -> any any (content:\"logout\"; flowbits:unset,seen; flowbits:noalert; sid:42;)\n"
+		"alert tcp any any -> any any (content:\"ping\"; threshold:type limit, track by_src, count 2, seconds 60; sid:43;)\n"
+		"alert tcp any any -> any any (content:\"knock\"; detection_filter:track by_src, count 2, seconds 60; sid:44;)\n"
+		"alert tcp any any -> any any (content:\"tick\"; threshold:type threshold, track by_rule, count 3, seconds 60; sid:45;)\n"
+		"pass tcp any any -> any any (content:\"trusted\"; sid:46;)\n"
+		"drop tcp any any -> any any (content:\"bomb\"; sid:47;)\n") == 0);
+	t.rec.drop_for = 47;
+	flow_init(&f, 6, 6);
+	flow_init(&g, 6, 7);
+	pkt_init(&p, &f, "");
+	ki_ids_stream(t.ids, &g, 0, (const uint8_t *)"secret", 6, &p);
+	CHECK_INT(t.rec.n, 0);               /* bit not set in this flow */
+	ki_ids_stream(t.ids, &f, 0, (const uint8_t *)"login", 5, &p);
+	CHECK_INT(t.rec.n, 0);               /* noalert */
+	ki_ids_stream(t.ids, &g, 0, (const uint8_t *)"secret", 6, &p);
+	CHECK_INT(t.rec.n, 0);               /* per flow */
+	ki_ids_stream(t.ids, &f, 0, (const uint8_t *)" secret", 7, &p);
+	CHECK_INT(t.rec.n, 1);
+	ki_ids_stream(t.ids, &f, 0, (const uint8_t *)" logout", 7, &p);
+	ki_ids_stream(t.ids, &f, 0, (const uint8_t *)" secret", 7, &p);
+	CHECK_INT(t.rec.n, 1);
+	/* limit 2: the first two of each window. */
+	t.rec.n = 0;
+	for (int i = 0; i < 5; i++)
+		ki_ids_stream(t.ids, &f, 0, (const uint8_t *)" ping", 5, &p);
+	CHECK_INT(t.rec.n, 2);
+	p.ts.sec += 61;
+	ki_ids_stream(t.ids, &f, 0, (const uint8_t *)" ping", 5, &p);
+	CHECK_INT(t.rec.n, 3);
+	/* detection_filter 2: from the third on. */
+	t.rec.n = 0;
+	for (int i = 0; i < 5; i++)
+		ki_ids_stream(t.ids, &f, 0, (const uint8_t *)" knock", 6, &p);
+	CHECK_INT(t.rec.n, 3);
+	/* threshold 3: every third. */
+	t.rec.n = 0;
+	for (int i = 0; i < 7; i++)
+		ki_ids_stream(t.ids, &f, 0, (const uint8_t *)" tick", 5, &p);
+	CHECK_INT(t.rec.n, 2);
+	/* drop: the callback's answer comes back. */
+	t.rec.n = 0;
+	CHECK_INT(ki_ids_stream(t.ids, &g, 0, (const uint8_t *)" bomb", 5, &p), 1);
+	CHECK_INT(t.rec.n, 1);
+	/* pass ends the inspection of the flow, even of a drop rule. */
+	CHECK_INT(ki_ids_stream(t.ids, &g, 0, (const uint8_t *)" trusted bomb", 13, &p), 0);
+	CHECK_INT(ki_ids_stream(t.ids, &g, 0, (const uint8_t *)" bomb", 5, &p), 0);
+	CHECK_INT(t.rec.n, 1);
+	{
+		struct ki_ids_stats st;
+
+		ki_ids_get_stats(t.ids, &st);
+		CHECK_INT(st.passed, 1);
+		CHECK(st.suppressed >= 3);
+	}
+	ki_ids_flow_end(t.ids, &f);
+	ki_ids_flow_end(t.ids, &g);
+	rt_free(&t);
+}
+
+TEST(ids_runtime_packet_keywords)
+{
+	struct rt t;
+	struct kn_flow f;
+	struct kn_pkt p;
+
+	REQUIRE(rt_init(&t,
+		"alert tcp any any -> any any (flags:S; sid:50;)\n"
+		"alert tcp any any -> any any (flags:S+; dsize:0; sid:51;)\n"
+		"alert icmp any any -> any any (itype:8; icode:0; sid:52;)\n"
+		"alert ip any any -> any any (sameip; sid:53;)\n"
+		"alert tcp any any -> any 81 (flags:S; sid:54;)\n") == 0);
+	flow_init(&f, 6, 8);
+	pkt_init(&p, &f, "");
+	p.tcp_flags = KN_TH_SYN;
+	ki_ids_packet(t.ids, &f, KN_TO_SERVER, &p);
+	REQUIRE(t.rec.n == 2);
+	CHECK_INT(t.rec.sid[0], 50);
+	CHECK_INT(t.rec.sid[1], 51);
+	p.tcp_flags = KN_TH_SYN | KN_TH_ACK;
+	ki_ids_packet(t.ids, &f, KN_TO_CLIENT, &p);
+	CHECK_INT(t.rec.n, 3);
+	t.rec.n = 0;
+	pkt_init(&p, &f, "x");
+	p.proto = 1;
+	p.icmp_type = 8;
+	p.dst = p.src;
+	ki_ids_packet(t.ids, NULL, KN_TO_SERVER, &p);
+	REQUIRE(t.rec.n == 2);
+	CHECK_INT(t.rec.sid[0], 52);
+	CHECK_INT(t.rec.sid[1], 53);
+	rt_free(&t);
+}
