@@ -18,6 +18,7 @@
 #include "conf/conf.h"
 #include "conf/ksvm.h"
 #include "core/exitcode.h"
+#include "url/db.h"
 
 #define PROGRAM "ksvm-config"
 
@@ -70,7 +71,7 @@ static const char doc[] =
 	"print vm_count and urlfeed_count as NUL-separated key=value items\n"
 	"  get FILE     the settings of [ksvm] with their defaults, as "
 	"NUL-separated key=value items (times in seconds, switches yes or no), "
-	"and vm_count, urlfeed_count, report_to\n";
+	"and vm_count, urlfeed_count, knetscan_url_db, kurlcheck_db, report_to\n";
 
 static const struct argp argp = {
 	NULL, parse_opt, "check FILE\nget FILE", doc, children, NULL, NULL
@@ -115,7 +116,7 @@ int main(int argc, char **argv)
 	struct ks_conf c;
 	struct ks_err err;
 	const char *values[KS_KSVM_MAX_SETTINGS];
-	struct ks_conf_item *to;
+	struct ks_conf_item *to, *it;
 	unsigned nvm = 0, nfeed = 0;
 	char num[32];
 	int rc = KS_EXIT_FAIL;
@@ -159,6 +160,12 @@ int main(int argc, char **argv)
 	put("vm_count", num);
 	snprintf(num, sizeof num, "%u", nfeed);
 	put("urlfeed_count", num);
+	/* The web address database knetscan checks inline: its own
+	 * url_db, else the one kurlcheck uses (and the feeds compile to). */
+	it = ks_conf_get(&c, "knetscan", "url_db");
+	put("knetscan_url_db", it != NULL ? it->value : "");
+	it = ks_conf_get(&c, "kurlcheck", "database");
+	put("kurlcheck_db", it != NULL ? it->value : KU_DB_DEFAULT_PATH);
 	to = ks_conf_get(&c, "kreport", "to");
 	put("report_to", to != NULL ? to->value : "");
 	rc = fflush(stdout) == 0 ? KS_EXIT_CLEAN : KS_EXIT_FAIL;

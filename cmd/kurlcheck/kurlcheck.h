@@ -13,7 +13,7 @@
 
 /* Where the appliance keeps the database `compile` writes and checks
  * read. */
-#define KURLCHECK_DB "/var/lib/ksvm/kurlcheck.kudb"
+#define KURLCHECK_DB KU_DB_DEFAULT_PATH
 
 struct opts {
 	struct ks_cli cli;

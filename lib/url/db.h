@@ -47,6 +47,9 @@
 
 #include "core/status.h"
 
+/* Where the appliance keeps its database (kurlcheck, the supervisor). */
+#define KU_DB_DEFAULT_PATH "/var/lib/ksvm/kurlcheck.kudb"
+
 #define KU_DB_MAGIC "\x89KURLDB\n"
 #define KU_DB_VERSION 1u
 #define KU_DB_HEADER_SIZE 192u
