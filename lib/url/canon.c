@@ -76,26 +76,32 @@ size_t ku_unescape_all(const char *s, size_t n, char *out)
 	return o;
 }
 
+/* Bytes the canonical form escapes: <= 0x20, >= 0x7f, '#' and '%'. */
+static const unsigned char ESC[256] = {
+	[0 ... 0x20] = 1, ['#'] = 1, ['%'] = 1, [0x7f ... 0xff] = 1,
+};
+
 size_t ku_escape(const char *s, size_t n, char *out)
 {
-	size_t o = 0;
+	size_t o = 0, i = 0;
 
-	for (size_t i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)s[i];
+	/* Runs of bytes that stay as they are go whole. */
+	for (;;) {
+		size_t j = i;
+		unsigned char c;
 
-		if (c > 0x20 && c < 0x7f && c != '#' && c != '%') {
-			out[o++] = (char)c;
-			continue;
-		}
-		if (c <= 0x20 || c >= 0x7f || c == '#' || c == '%') {
-			out[o++] = '%';
-			out[o++] = HEXU[c >> 4];
-			out[o++] = HEXU[c & 15];
-		} else {
-			out[o++] = (char)c;
-		}
+		while (j < n && !ESC[(unsigned char)s[j]])
+			j++;
+		memcpy(out + o, s + i, j - i);
+		o += j - i;
+		if (j >= n)
+			return o;
+		c = (unsigned char)s[j];
+		out[o++] = '%';
+		out[o++] = HEXU[c >> 4];
+		out[o++] = HEXU[c & 15];
+		i = j + 1;
 	}
-	return o;
 }
 
 /* ---- IPv4 ------------------------------------------------------------- */
@@ -163,9 +169,22 @@ int ku_parse_ipv4(const char *s, size_t n, uint8_t out[4])
 	size_t start[5], len[5], np = 0, i = 0;
 	uint8_t ip[4] = { 0, 0, 0, 0 };
 
-	/* Every part starts with a digit, the first one too. */
+	/* Every part starts with a digit, the first one too; and a name
+	 * with a letter past 'f' (other than x) is never an address, which
+	 * settles most names without parsing them (unless the Windows rule
+	 * below may cut the name at a blank first). */
 	if (n == 0 || !is_digit(s[0]))
 		return 0;
+	for (size_t k = 0; k < n; k++) {
+		char c = s[k];
+
+		if (is_digit(c) || c == '.' || c == 'x' || c == 'X' ||
+		    (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'))
+			continue;
+		if (n > 15)
+			return 0;
+		break;
+	}
 	if (n <= 15) {
 		size_t k = windows_prefix(s, n);
 

@@ -178,6 +178,26 @@ static void resolve(struct ku_check *c, const struct ku_db *db)
 	}
 }
 
+/* The error verdict of a damaged database: whatever was found before the
+ * damage showed is dropped with it. */
+static enum ku_verdict damaged(struct ku_check *c, const struct ku_db *db)
+{
+	ku_db_damaged(db, &c->err);
+	for (size_t i = 0; i < c->ntouched; i++)
+		c->feed_state[c->touched[i]] = 0;
+	c->ntouched = 0;
+	c->n = 0;
+	c->omitted = 0;
+	c->allowed = 0;
+	c->category = NULL;
+	c->verdict = KU_ERROR;
+	return KU_ERROR;
+}
+
+/* What a suffix of the host is looked up for. */
+#define W_KEY 0x01    /* as a host key (host, domain, subdomain entries) */
+#define W_MARK 0x02   /* as the host of URL entries (an expression host) */
+
 enum ku_verdict ku_check(struct ku_check *c, const struct ku_db *db,
 			 const char *in, size_t n, int host_only)
 {
@@ -188,6 +208,8 @@ enum ku_verdict ku_check(struct ku_check *c, const struct ku_db *db,
 	struct ku_rec r;
 	enum ks_status st;
 
+	if (ku_db_damaged(db, NULL))
+		return damaged(c, db);
 	c->n = 0;
 	c->omitted = 0;
 	c->allowed = 0;
@@ -205,14 +227,12 @@ enum ku_verdict ku_check(struct ku_check *c, const struct ku_db *db,
 	c->ex.npaths = 0;
 	if (c->trace != NULL)
 		ku_exprs_paths(&c->ex, &c->url);
-	if (kinds & (1u << KU_KIND_URL))
-		for (unsigned h = 0; h < c->ex.nhosts; h++) {
-			mark[h] = ku_db_mark_hash(db, c->ex.host[h].p,
-						  c->ex.host[h].n);
-			ku_db_prefetch(db, mark[h]);
-		}
 
 	if (c->url.host_type != KU_HOST_NAME) {
+		if (kinds & (1u << KU_KIND_URL)) {
+			mark[0] = ku_db_mark_hash(db, c->url.host, c->url.host_len);
+			ku_db_prefetch(db, mark[0]);
+		}
 		if (probe(c, db, "host", c->url.host, c->url.host_len, &r)) {
 			host_entries(c, db, &r, 1u << KU_KIND_HOST |
 				     1u << KU_KIND_DOMAIN | 1u << KU_KIND_IP,
@@ -220,29 +240,68 @@ enum ku_verdict ku_check(struct ku_check *c, const struct ku_db *db,
 		}
 		if (kinds & (1u << KU_KIND_CIDR))
 			check_networks(c, db);
-	} else if (kinds & (1u << KU_KIND_DOMAIN | 1u << KU_KIND_SUBDOMAIN)) {
+	} else {
+		/*
+		 * Every suffix of the name, from the whole host down: the
+		 * whole host is a key when there are host, domain or ip
+		 * entries, a shorter suffix when there are domain or
+		 * subdomain entries, either only when some host key has as
+		 * many labels; and the expression hosts are looked up as
+		 * marks, with the same hash, in the same filter block.  All
+		 * the hashes first, each block asked for at once, so that
+		 * the lookups wait for memory together, not one by one.
+		 */
 		const char *h = c->url.host, *end = h + c->url.host_len;
 		const char *suf[SUFFIXES];
 		uint64_t hs[SUFFIXES];
-		size_t ns = 0;
+		unsigned char want[SUFFIXES];
+		size_t ns = 0, nlabels = 1;
+		unsigned e = 0;
+		int whole = (kinds & (1u << KU_KIND_HOST | 1u << KU_KIND_DOMAIN |
+				      1u << KU_KIND_IP)) != 0;
+		int parent = (kinds & (1u << KU_KIND_DOMAIN |
+				       1u << KU_KIND_SUBDOMAIN)) != 0;
 
-		/* Hash every suffix and ask for its filter block first, so
-		 * that the lookups wait for memory together, not one by one. */
+		for (const char *s = memchr(h, '.', (size_t)(end - h));
+		     s != NULL; s = memchr(s + 1, '.', (size_t)(end - s - 1)))
+			nlabels++;
 		for (const char *s = h; s < end && ns < SUFFIXES;) {
 			const char *dot = memchr(s, '.', (size_t)(end - s));
+			unsigned w = 0;
 
+			if ((ns == 0 ? whole : parent) &&
+			    ku_db_has_labels(db, nlabels - ns))
+				w |= W_KEY;
+			if ((kinds & (1u << KU_KIND_URL)) && e < c->ex.nhosts &&
+			    c->ex.host[e].p == s) {
+				w |= W_MARK;
+				e++;
+			}
 			suf[ns] = s;
-			hs[ns] = ku_db_hash(db, s, (size_t)(end - s));
-			ku_db_prefetch(db, hs[ns]);
+			want[ns] = (unsigned char)w;
+			if (w != 0) {
+				hs[ns] = ku_db_hash(db, s, (size_t)(end - s));
+				ku_db_prefetch(db, hs[ns]);
+			}
 			ns++;
 			if (dot == NULL)
 				break;
 			s = dot + 1;
 		}
+		/* Expression hosts are suffixes, so none is left here; any
+		 * that were would still be looked up, on their own. */
+		if (kinds & (1u << KU_KIND_URL))
+			for (unsigned k = e; k < c->ex.nhosts; k++)
+				mark[k] = ku_db_mark_hash(db, c->ex.host[k].p,
+							  c->ex.host[k].n);
+		e = 0;
 		for (size_t i = 0; i < ns; i++) {
 			const char *s = suf[i];
 
-			if (probe_h(c, db, "host", s, (size_t)(end - s), hs[i], &r)) {
+			if (want[i] & W_MARK)
+				mark[e++] = hs[i];
+			if ((want[i] & W_KEY) &&
+			    probe_h(c, db, "host", s, (size_t)(end - s), hs[i], &r)) {
 				unsigned ok = s == h ?
 					1u << KU_KIND_HOST | 1u << KU_KIND_DOMAIN |
 					1u << KU_KIND_IP :
@@ -251,11 +310,6 @@ enum ku_verdict ku_check(struct ku_check *c, const struct ku_db *db,
 				host_entries(c, db, &r, ok, s, (size_t)(end - s));
 			}
 		}
-	} else if (kinds & (1u << KU_KIND_HOST | 1u << KU_KIND_IP)) {
-		if (probe(c, db, "host", c->url.host, c->url.host_len, &r))
-			host_entries(c, db, &r, 1u << KU_KIND_HOST |
-				     1u << KU_KIND_IP, c->url.host,
-				     c->url.host_len);
 	}
 
 	if (kinds & (1u << KU_KIND_URL)) {
@@ -293,6 +347,10 @@ enum ku_verdict ku_check(struct ku_check *c, const struct ku_db *db,
 			}
 		}
 	}
+	/* A lookup that read a damaged block found nothing there: the
+	 * answer cannot be trusted, and the database is refused. */
+	if (ku_db_damaged(db, NULL))
+		return damaged(c, db);
 	resolve(c, db);
 	return c->verdict;
 }
