@@ -591,7 +591,7 @@ static error_t iparse(int key, char *arg, struct argp_state *state)
 
 static const struct argp iargp = {
 	ioptions, iparse, "",
-	"Verify a kurlcheck database (every byte, against its checksum) and "
+	"Verify a kurlcheck database (every block against its checksum) and "
 	"describe it in one urldb record: generation, build time, size, "
 	"checksum and each feed with its line counts.\v"
 	"Exit status: 0 the database is good, 2 it is refused (the message "

@@ -40,6 +40,41 @@ static inline char lower(char c)
 	return c >= 'A' && c <= 'Z' ? (char)(c + 32) : c;
 }
 
+/*
+ * Eight bytes at a time: whether any byte of a word is in a set, without
+ * looking at each (the words are read with memcpy, so alignment does not
+ * matter).  ONES * v has v in every byte; has_zero(x) is nonzero when a
+ * byte of x is 0 and has_below(x, v) when a byte is below v (v <= 128):
+ * exact as tests of "any byte", which is all they are used for.
+ */
+#define ONES UINT64_C(0x0101010101010101)
+#define HIGHS UINT64_C(0x8080808080808080)
+
+static inline uint64_t word_at(const char *p)
+{
+	uint64_t w;
+
+	memcpy(&w, p, 8);
+	return w;
+}
+
+static inline uint64_t has_below(uint64_t x, unsigned v)
+{
+	return (x - ONES * v) & ~x & HIGHS;
+}
+
+static inline uint64_t has_zero(uint64_t x)
+{
+	return has_below(x, 1);
+}
+
+/* A byte that the canonical form escapes (ESC below) is in x. */
+static inline uint64_t has_escaped(uint64_t x)
+{
+	return has_below(x, 0x21) | (x & HIGHS) | has_zero(x ^ ONES * 0x7f) |
+	       has_zero(x ^ ONES * '#') | has_zero(x ^ ONES * '%');
+}
+
 size_t ku_unescape_all(const char *s, size_t n, char *out)
 {
 	const char *pc = memchr(s, '%', n);
@@ -90,6 +125,8 @@ size_t ku_escape(const char *s, size_t n, char *out)
 		size_t j = i;
 		unsigned char c;
 
+		while (j + 8 <= n && !has_escaped(word_at(s + j)))
+			j += 8;
 		while (j < n && !ESC[(unsigned char)s[j]])
 			j++;
 		memcpy(out + o, s + i, j - i);
@@ -403,7 +440,7 @@ static enum ks_status canon_host(struct ku_url *u, const char *in, size_t n,
 {
 	char h[HOST_IN_MAX + 1];
 	size_t m;
-	int nonascii = 0;
+	int nonascii = 0, escaped = 0;
 
 	u->host_type = KU_HOST_NAME;
 	memset(u->ip, 0, sizeof u->ip);
@@ -419,6 +456,7 @@ static enum ks_status canon_host(struct ku_url *u, const char *in, size_t n,
 		if (c == '.' && (m == 0 || h[m - 1] == '.'))
 			continue;
 		nonascii |= (unsigned char)c >= 0x80;
+		escaped |= ESC[(unsigned char)c];
 		h[m++] = lower(c);
 	}
 	while (m > 0 && h[m - 1] == '.')
@@ -433,11 +471,19 @@ static enum ks_status canon_host(struct ku_url *u, const char *in, size_t n,
 			return ks_err_set(err, KS_ERR_LIMIT, "host longer than "
 					  "%d bytes in A-labels", HOST_IN_MAX);
 		m = squeeze_dots(h, m);
+		if (m == 0)
+			return ks_err_set(err, KS_ERR_INVALID, "no host name");
+		if (address(u, h, m))
+			return KS_OK;
+		escaped = 1;   /* what IDNA left is escaped as it is */
 	}
-	if (m == 0)
-		return ks_err_set(err, KS_ERR_INVALID, "no host name");
-	if (address(u, h, m))
+	/* Most names have nothing to escape: they go as they are. */
+	if (!escaped && m <= KU_HOST_MAX) {
+		memcpy(u->host_buf, h, m);
+		u->host_buf[m] = '\0';
+		u->host_len = m;
 		return KS_OK;
+	}
 	/* Escaping at most triples the length. */
 	if (m > KU_HOST_MAX) {
 		return ks_err_set(err, KS_ERR_LIMIT, "host longer than %d bytes",
@@ -536,6 +582,8 @@ static size_t clean_input(struct ku_url *u, const char *in, size_t n)
 	size_t m = 0, a = 0, i = 0;
 
 	/* Most addresses have no control byte: copy those whole. */
+	while (i + 8 <= n && !has_below(word_at(in + i), '\r' + 1))
+		i += 8;
 	while (i < n && (unsigned char)in[i] > '\r')
 		i++;
 	memcpy(u->work, in, i);
@@ -568,13 +616,13 @@ static int parse_port(const char *s, size_t n)
 	return v <= 65535 ? v : -1;
 }
 
-enum ks_status ku_canon_url(struct ku_url *u, const char *in, size_t n,
-			    struct ks_err *err)
+enum ks_status ku_canon_url_host(struct ku_url *u, const char *in, size_t n,
+				 struct ks_err *err)
 {
 	char *s = u->work, *q, *hash;
-	size_t m, i, rest, auth_end, qpos, hp, hl, pl, o;
+	size_t m, i, rest, auth_end, qpos, hp, hl;
 	const char *at;
-	int have_scheme = 0, have_query;
+	int have_scheme = 0;
 	enum ks_status st;
 
 	reset(u, 0);
@@ -680,9 +728,21 @@ enum ks_status ku_canon_url(struct ku_url *u, const char *in, size_t n,
 	st = canon_host(u, s + hp, hl, err);
 	if (st != KS_OK)
 		return st;
+	u->rest_auth_end = auth_end;
+	u->rest_qpos = qpos;
+	u->rest_len = m;
+	u->rest_query = q != NULL;
+	return KS_OK;
+}
+
+void ku_canon_url_rest(struct ku_url *u)
+{
+	char *s = u->work, *q = s + u->rest_qpos;
+	size_t auth_end = u->rest_auth_end, qpos = u->rest_qpos,
+	       m = u->rest_len, pl, o;
+	int have_query = u->rest_query;
 
 	/* Path (in place in the work buffer), then the output. */
-	have_query = q != NULL;
 	if (auth_end < qpos) {
 		pl = canon_path(s + auth_end, qpos - auth_end);
 	} else {
@@ -710,7 +770,16 @@ enum ks_status ku_canon_url(struct ku_url *u, const char *in, size_t n,
 	}
 	u->out[o] = '\0';
 	u->canonical_len = o;
-	return KS_OK;
+}
+
+enum ks_status ku_canon_url(struct ku_url *u, const char *in, size_t n,
+			    struct ks_err *err)
+{
+	enum ks_status st = ku_canon_url_host(u, in, n, err);
+
+	if (st == KS_OK)
+		ku_canon_url_rest(u);
+	return st;
 }
 
 enum ks_status ku_canon_host(struct ku_url *u, const char *in, size_t n,
