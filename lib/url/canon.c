@@ -277,6 +277,19 @@ int ku_parse_ipv4(const char *s, size_t n, uint8_t out[4])
 
 #define HOST_IN_MAX (4 * KU_HOST_MAX)
 
+/* What a byte of a host name asks for (HC_UPPER must be 1: it becomes the
+ * 0x20 that lowercases). */
+#define HC_UPPER 0x01u
+#define HC_ESCAPED 0x02u     /* escaped in the canonical form (ESC) */
+#define HC_NONASCII 0x04u
+#define HC_DOT 0x08u
+
+static const unsigned char HOST_CLASS[256] = {
+	[0 ... 0x20] = HC_ESCAPED, ['#'] = HC_ESCAPED, ['%'] = HC_ESCAPED,
+	['.'] = HC_DOT, ['A' ... 'Z'] = HC_UPPER, [0x7f] = HC_ESCAPED,
+	[0x80 ... 0xff] = HC_ESCAPED | HC_NONASCII,
+};
+
 /* Leading, trailing and repeated dots away; returns the new length. */
 static size_t squeeze_dots(char *h, size_t n)
 {
@@ -440,27 +453,32 @@ static enum ks_status canon_host(struct ku_url *u, const char *in, size_t n,
 {
 	char h[HOST_IN_MAX + 1];
 	size_t m;
-	int nonascii = 0, escaped = 0;
+	unsigned seen = 0, prev = 0, twice = 0;
+	int nonascii, escaped;
 
 	u->host_type = KU_HOST_NAME;
 	memset(u->ip, 0, sizeof u->ip);
 	if (n > HOST_IN_MAX)
 		return ks_err_set(err, KS_ERR_LIMIT, "host longer than %d bytes",
 				  HOST_IN_MAX);
-	/* Dots squeezed, ASCII lowercased and non-ASCII noticed in one pass
-	 * (lowercase hex digits read the same as an IPv4 address). */
-	m = 0;
+	/* ASCII lowercased (lowercase hex digits read the same as an IPv4
+	 * address), and what else the name needs noticed, in one pass; dots
+	 * are squeezed only when there is a leading, trailing or repeated
+	 * one. */
 	for (size_t i = 0; i < n; i++) {
-		char c = in[i];
+		unsigned char c = (unsigned char)in[i];
+		unsigned k = HOST_CLASS[c];
 
-		if (c == '.' && (m == 0 || h[m - 1] == '.'))
-			continue;
-		nonascii |= (unsigned char)c >= 0x80;
-		escaped |= ESC[(unsigned char)c];
-		h[m++] = lower(c);
+		seen |= k;
+		twice |= k & prev;   /* a dot right after a dot */
+		prev = k & HC_DOT;
+		h[i] = (char)(c + ((k & HC_UPPER) << 5));
 	}
-	while (m > 0 && h[m - 1] == '.')
-		m--;
+	m = n;
+	if ((seen & HC_DOT) && (twice || h[0] == '.' || h[n - 1] == '.'))
+		m = squeeze_dots(h, n);
+	nonascii = (seen & HC_NONASCII) != 0;
+	escaped = (seen & HC_ESCAPED) != 0;
 	if (m == 0)
 		return ks_err_set(err, KS_ERR_INVALID, "no host name");
 	if (address(u, h, m))
