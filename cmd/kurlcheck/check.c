@@ -47,6 +47,7 @@ struct run {
 	struct ku_event *ev;
 	struct counters n;
 	int out_dead, failed;
+	int damage_told;          /* the damage of r->db was reported */
 	uint64_t t0;
 };
 
@@ -93,9 +94,10 @@ static void stats_record(struct run *r, struct kj_writer *w)
 	kj_record_end(w);
 }
 
-/* SIGHUP: the database file again.  The old one stays when the new one
- * is refused; a check never sees either half-way, because the swap
- * happens between two checks. */
+/* SIGHUP: the database file again, every block of it summed before it
+ * is used (a damaged file is found now, not by the checks after the
+ * swap).  The old one stays when the new one is refused; a check never
+ * sees either half-way, because the swap happens between two checks. */
 static void reload(struct run *r)
 {
 	const char *path = r->db_path;
@@ -113,7 +115,7 @@ static void reload(struct run *r)
 		}
 		path = KURLCHECK_DB;
 	}
-	st = ku_db_open(&ndb, path, 0, &err);
+	st = ku_db_open(&ndb, path, KU_DB_VERIFY, &err);
 	if (st != KS_OK) {
 		char msg[KS_ERR_MSG_MAX + 128];
 
@@ -130,6 +132,7 @@ static void reload(struct run *r)
 	ku_db_close(r->db);
 	r->db = ndb;
 	r->db_path = path;
+	r->damage_told = 0;
 	r->n.reloads++;
 	if (r->o->cli.verbosity >= 0)
 		fprintf(stderr, "%s: loaded %s: generation %llu, %llu entries\n",
@@ -173,6 +176,20 @@ static void check_one(struct run *r, const struct input *in)
 	if (r->o->explain)
 		ku_explain_reset(&r->ex);
 	v = ku_check(r->c, r->db, in->text, in->len, in->host_only);
+	if (v == KU_ERROR && !r->damage_told) {
+		struct ks_err err;
+
+		/* A check read a block that does not match its sum: this
+		 * and every later check is an error (the records say why),
+		 * until SIGHUP loads a good database. */
+		if (ku_db_damaged(r->db, &err)) {
+			r->damage_told = 1;
+			if (r->o->cli.verbosity >= 0)
+				fprintf(stderr, "%s: %s; every check is an error "
+					"until a good database is loaded "
+					"(SIGHUP)\n", PROGRAM, err.msg);
+		}
+	}
 	r->n.inputs++;
 	if (v == KU_LISTED)
 		r->n.listed++;
@@ -363,7 +380,10 @@ int kurlcheck_run(struct opts *o)
 		r.c->trace = ku_explain_trace;
 		r.c->trace_ctx = &r.ex;
 	}
-	if (open_db(o->db, o->cli.verbosity, &r.db, &r.db_path, &err) != KS_OK) {
+	/* Opening sums the header, the block table and the feed table;
+	 * every other block is summed the first time a check reads it. */
+	if (open_db(o->db, 0, o->cli.verbosity, &r.db, &r.db_path,
+		    &err) != KS_OK) {
 		fprintf(stderr, "%s: %s; nothing was checked\n", PROGRAM,
 			err.msg);
 		goto out;

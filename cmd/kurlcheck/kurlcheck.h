@@ -74,9 +74,11 @@ int build_feeds(const struct feed_spec *v, size_t n, uint64_t generation,
 		int verbosity, struct kj_writer *w, struct ks_out *out,
 		uint8_t **img, size_t *len, uint64_t *bad_lines);
 
-/* Open the database the options name (or the default, or the samples);
- * *path_used is the file to reload on SIGHUP, or NULL for the samples. */
-enum ks_status open_db(const char *db_opt, int verbosity, struct ku_db **db,
-		       const char **path_used, struct ks_err *err);
+/* Open the database the options name (or the default, or the samples)
+ * with the KU_DB_* flags; *path_used is the file to reload on SIGHUP, or
+ * NULL for the samples. */
+enum ks_status open_db(const char *db_opt, unsigned flags, int verbosity,
+		       struct ku_db **db, const char **path_used,
+		       struct ks_err *err);
 
 #endif

@@ -162,7 +162,8 @@ int main(int argc, char **argv)
 		struct ks_err err;
 		const char *path;
 
-		if (open_db(o.db, o.cli.verbosity, &db, &path, &err) != KS_OK) {
+		if (open_db(o.db, KU_DB_VERIFY, o.cli.verbosity, &db, &path,
+			    &err) != KS_OK) {
 			fprintf(stderr, "%s: %s\n", PROGRAM, err.msg);
 			return KS_EXIT_FAIL;
 		}

@@ -40,6 +40,41 @@ static inline char lower(char c)
 	return c >= 'A' && c <= 'Z' ? (char)(c + 32) : c;
 }
 
+/*
+ * Eight bytes at a time: whether any byte of a word is in a set, without
+ * looking at each (the words are read with memcpy, so alignment does not
+ * matter).  ONES * v has v in every byte; has_zero(x) is nonzero when a
+ * byte of x is 0 and has_below(x, v) when a byte is below v (v <= 128):
+ * exact as tests of "any byte", which is all they are used for.
+ */
+#define ONES UINT64_C(0x0101010101010101)
+#define HIGHS UINT64_C(0x8080808080808080)
+
+static inline uint64_t word_at(const char *p)
+{
+	uint64_t w;
+
+	memcpy(&w, p, 8);
+	return w;
+}
+
+static inline uint64_t has_below(uint64_t x, unsigned v)
+{
+	return (x - ONES * v) & ~x & HIGHS;
+}
+
+static inline uint64_t has_zero(uint64_t x)
+{
+	return has_below(x, 1);
+}
+
+/* A byte that the canonical form escapes (ESC below) is in x. */
+static inline uint64_t has_escaped(uint64_t x)
+{
+	return has_below(x, 0x21) | (x & HIGHS) | has_zero(x ^ ONES * 0x7f) |
+	       has_zero(x ^ ONES * '#') | has_zero(x ^ ONES * '%');
+}
+
 size_t ku_unescape_all(const char *s, size_t n, char *out)
 {
 	const char *pc = memchr(s, '%', n);
@@ -76,26 +111,34 @@ size_t ku_unescape_all(const char *s, size_t n, char *out)
 	return o;
 }
 
+/* Bytes the canonical form escapes: <= 0x20, >= 0x7f, '#' and '%'. */
+static const unsigned char ESC[256] = {
+	[0 ... 0x20] = 1, ['#'] = 1, ['%'] = 1, [0x7f ... 0xff] = 1,
+};
+
 size_t ku_escape(const char *s, size_t n, char *out)
 {
-	size_t o = 0;
+	size_t o = 0, i = 0;
 
-	for (size_t i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)s[i];
+	/* Runs of bytes that stay as they are go whole. */
+	for (;;) {
+		size_t j = i;
+		unsigned char c;
 
-		if (c > 0x20 && c < 0x7f && c != '#' && c != '%') {
-			out[o++] = (char)c;
-			continue;
-		}
-		if (c <= 0x20 || c >= 0x7f || c == '#' || c == '%') {
-			out[o++] = '%';
-			out[o++] = HEXU[c >> 4];
-			out[o++] = HEXU[c & 15];
-		} else {
-			out[o++] = (char)c;
-		}
+		while (j + 8 <= n && !has_escaped(word_at(s + j)))
+			j += 8;
+		while (j < n && !ESC[(unsigned char)s[j]])
+			j++;
+		memcpy(out + o, s + i, j - i);
+		o += j - i;
+		if (j >= n)
+			return o;
+		c = (unsigned char)s[j];
+		out[o++] = '%';
+		out[o++] = HEXU[c >> 4];
+		out[o++] = HEXU[c & 15];
+		i = j + 1;
 	}
-	return o;
 }
 
 /* ---- IPv4 ------------------------------------------------------------- */
@@ -163,9 +206,22 @@ int ku_parse_ipv4(const char *s, size_t n, uint8_t out[4])
 	size_t start[5], len[5], np = 0, i = 0;
 	uint8_t ip[4] = { 0, 0, 0, 0 };
 
-	/* Every part starts with a digit, the first one too. */
+	/* Every part starts with a digit, the first one too; and a name
+	 * with a letter past 'f' (other than x) is never an address, which
+	 * settles most names without parsing them (unless the Windows rule
+	 * below may cut the name at a blank first). */
 	if (n == 0 || !is_digit(s[0]))
 		return 0;
+	for (size_t k = 0; k < n; k++) {
+		char c = s[k];
+
+		if (is_digit(c) || c == '.' || c == 'x' || c == 'X' ||
+		    (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'))
+			continue;
+		if (n > 15)
+			return 0;
+		break;
+	}
 	if (n <= 15) {
 		size_t k = windows_prefix(s, n);
 
@@ -220,6 +276,19 @@ int ku_parse_ipv4(const char *s, size_t n, uint8_t out[4])
 /* ---- host ------------------------------------------------------------- */
 
 #define HOST_IN_MAX (4 * KU_HOST_MAX)
+
+/* What a byte of a host name asks for (HC_UPPER must be 1: it becomes the
+ * 0x20 that lowercases). */
+#define HC_UPPER 0x01u
+#define HC_ESCAPED 0x02u     /* escaped in the canonical form (ESC) */
+#define HC_NONASCII 0x04u
+#define HC_DOT 0x08u
+
+static const unsigned char HOST_CLASS[256] = {
+	[0 ... 0x20] = HC_ESCAPED, ['#'] = HC_ESCAPED, ['%'] = HC_ESCAPED,
+	['.'] = HC_DOT, ['A' ... 'Z'] = HC_UPPER, [0x7f] = HC_ESCAPED,
+	[0x80 ... 0xff] = HC_ESCAPED | HC_NONASCII,
+};
 
 /* Leading, trailing and repeated dots away; returns the new length. */
 static size_t squeeze_dots(char *h, size_t n)
@@ -384,26 +453,32 @@ static enum ks_status canon_host(struct ku_url *u, const char *in, size_t n,
 {
 	char h[HOST_IN_MAX + 1];
 	size_t m;
-	int nonascii = 0;
+	unsigned seen = 0, prev = 0, twice = 0;
+	int nonascii, escaped;
 
 	u->host_type = KU_HOST_NAME;
 	memset(u->ip, 0, sizeof u->ip);
 	if (n > HOST_IN_MAX)
 		return ks_err_set(err, KS_ERR_LIMIT, "host longer than %d bytes",
 				  HOST_IN_MAX);
-	/* Dots squeezed, ASCII lowercased and non-ASCII noticed in one pass
-	 * (lowercase hex digits read the same as an IPv4 address). */
-	m = 0;
+	/* ASCII lowercased (lowercase hex digits read the same as an IPv4
+	 * address), and what else the name needs noticed, in one pass; dots
+	 * are squeezed only when there is a leading, trailing or repeated
+	 * one. */
 	for (size_t i = 0; i < n; i++) {
-		char c = in[i];
+		unsigned char c = (unsigned char)in[i];
+		unsigned k = HOST_CLASS[c];
 
-		if (c == '.' && (m == 0 || h[m - 1] == '.'))
-			continue;
-		nonascii |= (unsigned char)c >= 0x80;
-		h[m++] = lower(c);
+		seen |= k;
+		twice |= k & prev;   /* a dot right after a dot */
+		prev = k & HC_DOT;
+		h[i] = (char)(c + ((k & HC_UPPER) << 5));
 	}
-	while (m > 0 && h[m - 1] == '.')
-		m--;
+	m = n;
+	if ((seen & HC_DOT) && (twice || h[0] == '.' || h[n - 1] == '.'))
+		m = squeeze_dots(h, n);
+	nonascii = (seen & HC_NONASCII) != 0;
+	escaped = (seen & HC_ESCAPED) != 0;
 	if (m == 0)
 		return ks_err_set(err, KS_ERR_INVALID, "no host name");
 	if (address(u, h, m))
@@ -414,11 +489,19 @@ static enum ks_status canon_host(struct ku_url *u, const char *in, size_t n,
 			return ks_err_set(err, KS_ERR_LIMIT, "host longer than "
 					  "%d bytes in A-labels", HOST_IN_MAX);
 		m = squeeze_dots(h, m);
+		if (m == 0)
+			return ks_err_set(err, KS_ERR_INVALID, "no host name");
+		if (address(u, h, m))
+			return KS_OK;
+		escaped = 1;   /* what IDNA left is escaped as it is */
 	}
-	if (m == 0)
-		return ks_err_set(err, KS_ERR_INVALID, "no host name");
-	if (address(u, h, m))
+	/* Most names have nothing to escape: they go as they are. */
+	if (!escaped && m <= KU_HOST_MAX) {
+		memcpy(u->host_buf, h, m);
+		u->host_buf[m] = '\0';
+		u->host_len = m;
 		return KS_OK;
+	}
 	/* Escaping at most triples the length. */
 	if (m > KU_HOST_MAX) {
 		return ks_err_set(err, KS_ERR_LIMIT, "host longer than %d bytes",
@@ -517,6 +600,8 @@ static size_t clean_input(struct ku_url *u, const char *in, size_t n)
 	size_t m = 0, a = 0, i = 0;
 
 	/* Most addresses have no control byte: copy those whole. */
+	while (i + 8 <= n && !has_below(word_at(in + i), '\r' + 1))
+		i += 8;
 	while (i < n && (unsigned char)in[i] > '\r')
 		i++;
 	memcpy(u->work, in, i);
@@ -549,13 +634,13 @@ static int parse_port(const char *s, size_t n)
 	return v <= 65535 ? v : -1;
 }
 
-enum ks_status ku_canon_url(struct ku_url *u, const char *in, size_t n,
-			    struct ks_err *err)
+enum ks_status ku_canon_url_host(struct ku_url *u, const char *in, size_t n,
+				 struct ks_err *err)
 {
 	char *s = u->work, *q, *hash;
-	size_t m, i, rest, auth_end, qpos, hp, hl, pl, o;
+	size_t m, i, rest, auth_end, qpos, hp, hl;
 	const char *at;
-	int have_scheme = 0, have_query;
+	int have_scheme = 0;
 	enum ks_status st;
 
 	reset(u, 0);
@@ -661,9 +746,21 @@ enum ks_status ku_canon_url(struct ku_url *u, const char *in, size_t n,
 	st = canon_host(u, s + hp, hl, err);
 	if (st != KS_OK)
 		return st;
+	u->rest_auth_end = auth_end;
+	u->rest_qpos = qpos;
+	u->rest_len = m;
+	u->rest_query = q != NULL;
+	return KS_OK;
+}
+
+void ku_canon_url_rest(struct ku_url *u)
+{
+	char *s = u->work, *q = s + u->rest_qpos;
+	size_t auth_end = u->rest_auth_end, qpos = u->rest_qpos,
+	       m = u->rest_len, pl, o;
+	int have_query = u->rest_query;
 
 	/* Path (in place in the work buffer), then the output. */
-	have_query = q != NULL;
 	if (auth_end < qpos) {
 		pl = canon_path(s + auth_end, qpos - auth_end);
 	} else {
@@ -691,7 +788,16 @@ enum ks_status ku_canon_url(struct ku_url *u, const char *in, size_t n,
 	}
 	u->out[o] = '\0';
 	u->canonical_len = o;
-	return KS_OK;
+}
+
+enum ks_status ku_canon_url(struct ku_url *u, const char *in, size_t n,
+			    struct ks_err *err)
+{
+	enum ks_status st = ku_canon_url_host(u, in, n, err);
+
+	if (st == KS_OK)
+		ku_canon_url_rest(u);
+	return st;
 }
 
 enum ks_status ku_canon_host(struct ku_url *u, const char *in, size_t n,

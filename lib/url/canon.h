@@ -75,6 +75,10 @@ struct ku_url {
 	char scheme_buf[32];
 	char user_buf[3 * 256 + 1];
 	char host_buf[KU_HOST_MAX + 1];
+
+	/* Between ku_canon_url_host and ku_canon_url_rest. */
+	size_t rest_auth_end, rest_qpos, rest_len;
+	int rest_query;
 };
 
 /*
@@ -85,6 +89,17 @@ struct ku_url {
  */
 enum ks_status ku_canon_url(struct ku_url *u, const char *in, size_t n,
 			    struct ks_err *err);
+
+/*
+ * The same in two steps: ku_canon_url_host sets everything but the path,
+ * the query and the canonical form (scheme, host, host type, address,
+ * port, userinfo), ku_canon_url_rest (only after it succeeded) the rest.
+ * A check starts the memory reads of its host lookups between the two,
+ * so that they overlap with the work on the path.
+ */
+enum ks_status ku_canon_url_host(struct ku_url *u, const char *in, size_t n,
+				 struct ks_err *err);
+void ku_canon_url_rest(struct ku_url *u);
 
 /*
  * Canonicalize a host name alone (a DNS name, a TLS SNI): the host steps

@@ -1,7 +1,7 @@
 /*
  * Building a kurlcheck database (layout in db.h): entries are gathered in
  * an in-memory hash table keyed by their bytes, then laid out as records,
- * an index and a header, and written so that readers see the old file or
+ * an index, a filter, the block checksums and a header, and written so that readers see the old file or
  * the new one, never a part.
  */
 #include "url/db.h"
@@ -55,6 +55,7 @@ struct ku_builder {
 	uint8_t *bytes;
 	size_t nbytes, capbytes;
 	uint64_t cidr4, cidr6[3];
+	uint64_t labels;      /* label counts of host keys (KH_LABELS) */
 	unsigned kinds;
 };
 
@@ -285,6 +286,16 @@ enum ks_status ku_builder_add(struct ku_builder *b, unsigned feed,
 	k->nmatch++;
 	k->kinds |= (uint8_t)(1u << kind);
 	b->kinds |= 1u << kind;
+	/* The label counts of host keys, so that a check looks up only the
+	 * suffixes of a name that some key could be. */
+	if (kind != KU_KIND_URL && kind != KU_KIND_CIDR) {
+		const char *kp = key;
+		uint64_t dots = 0;
+
+		for (size_t i = 0; i < n; i++)
+			dots += kp[i] == '.';
+		b->labels |= ku_label_bit(dots + 1);
+	}
 	if (kind == KU_KIND_CIDR && n >= 3) {
 		const uint8_t *c = key;
 
@@ -335,10 +346,12 @@ static size_t pad(size_t n, size_t a)
 	return (n + a - 1) & ~(a - 1);
 }
 
-static void filter_add(uint8_t *filter, size_t nblocks, uint64_t h)
+/* Set the bits of `bits_hash` in the filter block of `h`. */
+static void filter_add(uint8_t *filter, size_t nblocks, uint64_t h,
+		       uint64_t bits_hash)
 {
 	uint8_t *blk = filter + ku_filter_block(h, nblocks) * 64;
-	uint64_t bits = ku_filter_bits(h);
+	uint64_t bits = ku_filter_bits(bits_hash);
 
 	for (int j = 0; j < KU_FILTER_BITS; j++) {
 		unsigned bit = (unsigned)(bits >> (9 * j)) & 511;
@@ -379,9 +392,10 @@ enum ks_status ku_builder_image(struct ku_builder *b,
 				const struct ku_build_opts *o, uint8_t **img,
 				size_t *len, struct ks_err *err)
 {
-	size_t pool_len = 1, recs_len = 0, nslots, nblocks, feeds_off, pool_off,
-	       recs_off, index_off, filter_off, total, po, ro, nrec = 0,
-	       nmark = 0;
+	size_t pool_len = 1, recs_len = 0, nslots, nfblocks, feeds_off, pool_off,
+	       recs_off, index_off, filter_off, data_off, data_len, nsum,
+	       total, po, ro, nrec = 0, nmark = 0;
+	const size_t bsize = (size_t)1 << KU_BLOCK_SHIFT;
 	uint64_t seed = o->seed;
 	uint8_t rank[KU_DB_MAX_FEEDS];
 	uint8_t *p;
@@ -408,13 +422,22 @@ enum ks_status ku_builder_image(struct ku_builder *b,
 	if (recs_len / 4 >= UINT32_MAX)
 		return ks_err_set(err, KS_ERR_LIMIT, "database larger than 16 GiB");
 	nslots = nrec + nrec * 3 / 7 + 1;
-	nblocks = ((nrec + nmark) * KU_FILTER_BITS_PER_KEY + 511) / 512 + 1;
-	feeds_off = KU_DB_HEADER_SIZE;
-	pool_off = feeds_off + (size_t)b->nfeeds * KU_DB_FEED_SIZE;
+	nfblocks = ((nrec + nmark) * KU_FILTER_BITS_PER_KEY + 511) / 512 + 1;
+	/* The sections from the start of the data, which is 64-byte aligned
+	 * (ku_data_off), so these alignments hold in the file too. */
+	pool_off = (size_t)b->nfeeds * KU_DB_FEED_SIZE;
 	recs_off = pad(pool_off + pool_len, 8);
 	index_off = pad(recs_off + recs_len, 8);
 	filter_off = pad(index_off + nslots * 8, 64);
-	total = filter_off + nblocks * 64;
+	data_len = filter_off + nfblocks * 64;
+	nsum = (data_len + bsize - 1) / bsize;
+	data_off = (size_t)ku_data_off(nsum);
+	feeds_off = data_off;
+	pool_off += data_off;
+	recs_off += data_off;
+	index_off += data_off;
+	filter_off += data_off;
+	total = data_off + data_len;
 	p = calloc(1, total);
 	if (p == NULL)
 		return ks_err_set(err, KS_ERR_NOMEM, "out of memory for a "
@@ -457,8 +480,7 @@ enum ks_status ku_builder_image(struct ku_builder *b,
 		size_t mo;
 
 		if (k->kinds & KU_KB_URLHOST)
-			filter_add(p + filter_off, nblocks,
-				   ku_hash(key, k->key_len, seed ^ KU_MARK_SALT));
+			filter_add(p + filter_off, nfblocks, h, h ^ KU_MARK_SALT);
 		if (k->nmatch == 0)
 			continue;
 
@@ -481,11 +503,18 @@ enum ks_status ku_builder_image(struct ku_builder *b,
 			slot = slot + 1 == nslots ? 0 : slot + 1;
 		put32(p + index_off + slot * 8, (uint32_t)(h >> 32));
 		put32(p + index_off + slot * 8 + 4, (uint32_t)(ro / 4 + 1));
-		filter_add(p + filter_off, nblocks, h);
+		filter_add(p + filter_off, nfblocks, h, h);
 		ro += mo;
 	}
 
-	/* The header, its checksums last. */
+	/* The block table, then the header with its checksums last. */
+	for (size_t i = 0; i < nsum; i++) {
+		size_t off = i * bsize;
+
+		put64(p + KH_END + 8 * i,
+		      ku_hash(p + data_off + off, data_len - off < bsize ?
+			      data_len - off : bsize, 0));
+	}
 	memcpy(p, KU_DB_MAGIC, 8);
 	put32(p + KH_VERSION, KU_DB_VERSION);
 	put32(p + KH_HEADER_SIZE, KU_DB_HEADER_SIZE);
@@ -506,20 +535,15 @@ enum ks_status ku_builder_image(struct ku_builder *b,
 	put64(p + KH_INDEX_OFF, index_off);
 	put64(p + KH_NSLOTS, nslots);
 	put64(p + KH_FILTER_OFF, filter_off);
-	put64(p + KH_FILTER_BLOCKS, nblocks);
+	put64(p + KH_FILTER_BLOCKS, nfblocks);
 	put64(p + KH_CIDR4, b->cidr4);
 	for (int i = 0; i < 3; i++)
 		put64(p + KH_CIDR6 + 8 * i, b->cidr6[i]);
-	{
-		uint64_t sum;
-
-		if (ku_checksum(p + KU_DB_HEADER_SIZE, total - KU_DB_HEADER_SIZE,
-				&sum, NULL) != 0) {
-			free(p);
-			return ks_err_set(err, KS_ERR_NOMEM, "out of memory");
-		}
-		put64(p + KH_PAYLOAD_SUM, sum);
-	}
+	put64(p + KH_BLOCK_SIZE, bsize);
+	put64(p + KH_NBLOCKS, nsum);
+	put64(p + KH_DATA_OFF, data_off);
+	put64(p + KH_LABELS, b->labels);
+	put64(p + KH_TABLE_SUM, ku_hash(p + KH_END, data_off - KH_END, 0));
 	put64(p + KH_HEADER_SUM, ku_hash(p, KH_HEADER_SUM, 0));
 	*img = p;
 	*len = total;

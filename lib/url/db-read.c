@@ -1,14 +1,18 @@
 /*
  * Opening a kurlcheck database (layout in db.h): the header is checked
- * field by field, so that the message says what is wrong; the sections
- * must lie inside the file in their order; the payload checksum is
- * verified once.  Lookups check every offset they read against its
- * section.
+ * field by field, so that the message says what is wrong; the block table
+ * against the header's checksum of it; the sections must lie inside the
+ * file in their order; the blocks that hold the feed table and the string
+ * pool are verified at once, every other block the first time a lookup
+ * reads it.  Lookups also check every offset they read against its
+ * section, so a damaged file that was not verified (KU_DB_NO_CHECKSUM)
+ * cannot make a lookup read outside the mapping either.
  */
 #include "url/db.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -17,6 +21,14 @@
 
 #include "url/db-format.h"
 #include "url/hash.h"
+
+/* The verification state of a database (struct ku_db.state). */
+enum {
+	ST_LAZY = 0,       /* some blocks are not verified yet */
+	ST_VERIFIED,       /* every block verified (or none asked for) */
+	ST_DAMAGING,       /* a damaged block found; the message is written */
+	ST_DAMAGED,        /* a damaged block found; the message is ready */
+};
 
 struct ku_db {
 	uint8_t *base;
@@ -34,7 +46,24 @@ struct ku_db {
 	const uint8_t *filter;
 	uint64_t nblocks;
 	uint64_t cidr4, cidr6[3];
+	uint64_t labels;
 	struct ku_db_feed *feeds;
+
+	/*
+	 * Lazy verification.  Lookups take the database const and may run
+	 * in several threads: these fields are a cache of what is known of
+	 * the immutable file, changed only with atomic operations.  A bit is
+	 * set after its block was summed and found right; verifying a block
+	 * twice (two threads at once) is harmless.
+	 */
+	const uint8_t *data;         /* first byte of the first block */
+	const uint8_t *table;        /* the block sums */
+	uint64_t data_len, nsum;     /* bytes and blocks of the data */
+	unsigned shift;              /* log2 of the block size */
+	uint64_t *verified;          /* a bit per block */
+	uint64_t nverified;
+	int state;                   /* ST_* */
+	char damage[160];            /* what was found, once ST_DAMAGED */
 };
 
 static uint16_t rd16(const uint8_t *p)
@@ -62,6 +91,7 @@ void ku_db_close(struct ku_db *db)
 	else if (db->owned)
 		free(db->base);
 	free(db->feeds);
+	free(db->verified);
 	free(db->path);
 	free(db);
 }
@@ -79,38 +109,183 @@ static enum ks_status bad(struct ks_err *err, const char *what)
 	return ks_err_set(err, KS_ERR_INVALID, "damaged database: %s", what);
 }
 
-/* The checksum pass reads every page; lookups touch few of them, so each
- * block leaves the resident set once summed (it stays in the page
- * cache). */
-static void drop_pages(const uint8_t *block, size_t len)
-{
-	uintptr_t a = (uintptr_t)block & ~(uintptr_t)4095;
-	uintptr_t e = ((uintptr_t)block + len) & ~(uintptr_t)4095;
+/* ---- blocks ------------------------------------------------------------ */
 
-	if (e > a)
-		madvise((void *)a, e - a, MADV_DONTNEED);
+/* Record the first damage found; later ones keep its message. */
+static void set_damaged(struct ku_db *db, uint64_t b)
+{
+	int expect = ST_LAZY;
+
+	if (!__atomic_compare_exchange_n(&db->state, &expect, ST_DAMAGING, 0,
+					 __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
+		expect = ST_VERIFIED;
+		if (!__atomic_compare_exchange_n(&db->state, &expect,
+						 ST_DAMAGING, 0,
+						 __ATOMIC_ACQ_REL,
+						 __ATOMIC_ACQUIRE))
+			return;   /* already damaged */
+	}
+	snprintf(db->damage, sizeof db->damage, "damaged database: checksum "
+		 "mismatch in block %llu of %llu (file bytes %llu to %llu); "
+		 "the file was changed or damaged after it was written",
+		 (unsigned long long)b, (unsigned long long)db->nsum,
+		 (unsigned long long)((uint64_t)(db->data - db->base) +
+				      (b << db->shift)),
+		 (unsigned long long)((uint64_t)(db->data - db->base) +
+				      ((b + 1) << db->shift < db->data_len ?
+				       (b + 1) << db->shift : db->data_len) - 1));
+	__atomic_store_n(&db->state, ST_DAMAGED, __ATOMIC_RELEASE);
 }
 
-static enum ks_status check(struct ku_db *db, unsigned flags,
-			    struct ks_err *err)
+/* Sum block b against the table; 0 when it is right. */
+static __attribute__((noinline)) int verify_block(struct ku_db *db,
+						  uint64_t b)
+{
+	uint64_t off = b << db->shift, n = (uint64_t)1 << db->shift, old;
+	uint64_t bit = UINT64_C(1) << (b & 63);
+
+	if (n > db->data_len - off)
+		n = db->data_len - off;
+	/* The mapping reads at random (MADV_RANDOM, for lookups): a block
+	 * about to be summed whole is asked for in one read instead. */
+	if (db->mapped) {
+		uintptr_t a = (uintptr_t)(db->data + off) & ~(uintptr_t)4095;
+
+		madvise((void *)a, (uintptr_t)(db->data + off + n) - a,
+			MADV_WILLNEED);
+	}
+	if (ku_hash(db->data + off, (size_t)n, 0) != rd64(db->table + 8 * b)) {
+		set_damaged(db, b);
+		return -1;
+	}
+	old = __atomic_fetch_or(&db->verified[b >> 6], bit, __ATOMIC_RELEASE);
+	if (!(old & bit) &&
+	    __atomic_add_fetch(&db->nverified, 1, __ATOMIC_ACQ_REL) == db->nsum) {
+		int expect = ST_LAZY;
+
+		__atomic_compare_exchange_n(&db->state, &expect, ST_VERIFIED, 0,
+					    __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE);
+	}
+	return 0;
+}
+
+/* The slow path of span_ok: verify the blocks of data[off, off + n). */
+static __attribute__((noinline)) int span_verify(const struct ku_db *cdb,
+						 const uint8_t *p, size_t n)
+{
+	struct ku_db *db = (struct ku_db *)cdb;   /* the cache, see above */
+	uint64_t off = (uint64_t)(p - db->data), first, last;
+
+	if (__atomic_load_n(&db->state, __ATOMIC_ACQUIRE) >= ST_DAMAGING)
+		return 0;
+	if (n == 0 || off >= db->data_len)
+		return 1;   /* nothing of the data is read */
+	if (n > db->data_len - off)
+		n = (size_t)(db->data_len - off);
+	first = off >> db->shift;
+	last = (off + n - 1) >> db->shift;
+	for (uint64_t b = first; b <= last; b++) {
+		uint64_t w = __atomic_load_n(&db->verified[b >> 6],
+					     __ATOMIC_ACQUIRE);
+
+		if (!(w >> (b & 63) & 1) && verify_block(db, b) != 0)
+			return 0;
+	}
+	return 1;
+}
+
+/* 1 when the bytes p[0..n) of the data may be read: their blocks are
+ * verified (now, if they were not yet); 0 once the database is known to
+ * be damaged. */
+static inline int span_ok(const struct ku_db *db, const void *p, size_t n)
+{
+	if (__builtin_expect(__atomic_load_n(&db->state, __ATOMIC_RELAXED) ==
+			     ST_VERIFIED, 1))
+		return 1;
+	return span_verify(db, p, n);
+}
+
+/* The damage found, with the file's name when `named`. */
+static int damage_msg(const struct ku_db *db, struct ks_err *err, int named)
+{
+	int st = __atomic_load_n(&db->state, __ATOMIC_ACQUIRE);
+	const char *p = named && db->path != NULL ? db->path : NULL;
+
+	if (st < ST_DAMAGING)
+		return 0;
+	ks_err_set(err, KS_ERR_INVALID, "%s%s%s", p ? p : "", p ? ": " : "",
+		   st == ST_DAMAGED ? db->damage : "damaged database");
+	return 1;
+}
+
+int ku_db_damaged(const struct ku_db *db, struct ks_err *err)
+{
+	return damage_msg(db, err, 1);
+}
+
+enum ks_status ku_db_verify(struct ku_db *db, struct ks_err *err)
+{
+	for (uint64_t b = 0; b < db->nsum; b++) {
+		if (damage_msg(db, NULL, 0))
+			break;
+		if (!(__atomic_load_n(&db->verified[b >> 6], __ATOMIC_ACQUIRE) >>
+		      (b & 63) & 1) && verify_block(db, b) != 0)
+			break;
+		/* Summed pages leave the resident set (they stay in the
+		 * page cache): lookups touch few of them. */
+		if (db->mapped) {
+			uint64_t end = (b + 1) << db->shift;
+			uintptr_t a, e;
+
+			/* Only whole pages of this block: the last block
+			 * ends with the file, and what the mapping holds
+			 * beyond it is not ours to drop. */
+			if (end > db->data_len)
+				end = db->data_len;
+			a = ((uintptr_t)db->data + (b << db->shift) + 4095) &
+			    ~(uintptr_t)4095;
+			e = ((uintptr_t)db->data + end) & ~(uintptr_t)4095;
+			if (e > a)
+				madvise((void *)a, e - a, MADV_DONTNEED);
+		}
+	}
+	if (ku_db_damaged(db, err))
+		return KS_ERR_INVALID;
+	{
+		int expect = ST_LAZY;
+
+		__atomic_compare_exchange_n(&db->state, &expect, ST_VERIFIED, 0,
+					    __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE);
+	}
+	return KS_OK;
+}
+
+/* ---- opening ----------------------------------------------------------- */
+
+/* The header, the block table and the section table; sets the sections. */
+static enum ks_status check_layout(struct ku_db *db, struct ks_err *err)
 {
 	const uint8_t *h = db->base;
 	uint64_t fsize, feeds_off, pool_off, recs_off, index_off, nslots,
-		 filter_off;
+		 filter_off, bsize, data_off;
 	uint32_t version, nfeeds;
 
 	if (db->len < 8 || memcmp(h, KU_DB_MAGIC, 8) != 0)
 		return ks_err_set(err, KS_ERR_INVALID,
 				  "not a kurlcheck database (no magic number)");
+	if (db->len < KH_HEADER_SIZE)
+		return ks_err_set(err, KS_ERR_TRUNCATED, "truncated: %zu bytes, "
+				  "shorter than the header", db->len);
+	version = rd32(h + KH_VERSION);
+	if (version != KU_DB_VERSION)
+		return ks_err_set(err, KS_ERR_UNSUPPORTED, "database format "
+				  "version %u (this kurlcheck reads version %u: "
+				  "compile the database again)", version,
+				  KU_DB_VERSION);
 	if (db->len < KU_DB_HEADER_SIZE)
 		return ks_err_set(err, KS_ERR_TRUNCATED, "truncated: %zu bytes, "
 				  "shorter than the %u-byte header", db->len,
 				  KU_DB_HEADER_SIZE);
-	version = rd32(h + KH_VERSION);
-	if (version != KU_DB_VERSION)
-		return ks_err_set(err, KS_ERR_UNSUPPORTED, "database format "
-				  "version %u (this kurlcheck reads %u)",
-				  version, KU_DB_VERSION);
 	if (rd64(h + KH_HEADER_SUM) != ku_hash(h, KH_HEADER_SUM, 0))
 		return bad(err, "header checksum mismatch");
 	if (rd32(h + KH_HEADER_SIZE) != KU_DB_HEADER_SIZE)
@@ -123,6 +298,26 @@ static enum ks_status check(struct ku_db *db, unsigned flags,
 				  fsize > db->len ? "truncated" :
 				  "damaged database", (unsigned long long)fsize,
 				  db->len);
+
+	/* The block table, right after the header. */
+	bsize = rd64(h + KH_BLOCK_SIZE);
+	db->nsum = rd64(h + KH_NBLOCKS);
+	data_off = rd64(h + KH_DATA_OFF);
+	for (db->shift = KU_BLOCK_MIN_SHIFT; db->shift <= KU_BLOCK_MAX_SHIFT;
+	     db->shift++)
+		if (bsize == UINT64_C(1) << db->shift)
+			break;
+	if (db->shift > KU_BLOCK_MAX_SHIFT || db->nsum == 0 ||
+	    db->nsum > fsize / 8 || data_off != ku_data_off(db->nsum) ||
+	    data_off >= fsize ||
+	    ((fsize - data_off + bsize - 1) >> db->shift) != db->nsum)
+		return bad(err, "block table");
+	if (ku_hash(h + KH_END, data_off - KH_END, 0) != rd64(h + KH_TABLE_SUM))
+		return bad(err, "block table checksum mismatch");
+	db->table = h + KH_END;
+	db->data = h + data_off;
+	db->data_len = fsize - data_off;
+
 	nfeeds = rd32(h + KH_NFEEDS);
 	feeds_off = rd64(h + KH_FEEDS_OFF);
 	pool_off = rd64(h + KH_POOL_OFF);
@@ -139,11 +334,10 @@ static enum ks_status check(struct ku_db *db, unsigned flags,
 	    db->recs_len > fsize || nslots > fsize || filter_off > fsize ||
 	    db->nblocks > fsize)
 		return bad(err, "section table");
-	if (nfeeds > KU_DB_MAX_FEEDS || feeds_off != KU_DB_HEADER_SIZE ||
+	if (nfeeds > KU_DB_MAX_FEEDS || feeds_off != data_off ||
 	    pool_off != feeds_off + (uint64_t)nfeeds * KU_DB_FEED_SIZE ||
-	    db->pool_len == 0 || db->pool_len > fsize ||
-	    pool_off + db->pool_len > fsize || recs_off < pool_off + db->pool_len ||
-	    recs_off % 8 != 0 || db->recs_len > fsize ||
+	    db->pool_len == 0 || pool_off + db->pool_len > fsize ||
+	    recs_off < pool_off + db->pool_len || recs_off % 8 != 0 ||
 	    recs_off + db->recs_len > fsize || index_off % 8 != 0 ||
 	    index_off < recs_off + db->recs_len || nslots == 0 ||
 	    nslots > fsize / 8 || filter_off % 64 != 0 ||
@@ -154,28 +348,59 @@ static enum ks_status check(struct ku_db *db, unsigned flags,
 	db->recs = h + recs_off;
 	db->index = h + index_off;
 	db->filter = h + filter_off;
+	db->info.version = version;
+	db->info.file_size = fsize;
+	db->info.nfeeds = nfeeds;
+	db->info.nslots = nslots;
+	db->info.block_size = (uint32_t)bsize;
+	db->info.nblocks = db->nsum;
+	return KS_OK;
+}
+
+static enum ks_status check(struct ku_db *db, unsigned flags,
+			    struct ks_err *err)
+{
+	const uint8_t *h = db->base;
+	enum ks_status st = check_layout(db, err);
+	uint64_t feeds_off;
+
+	if (st != KS_OK)
+		return st;
+	db->verified = calloc((db->nsum + 63) / 64, sizeof *db->verified);
+	if (db->verified == NULL)
+		return ks_err_set(err, KS_ERR_NOMEM, "out of memory");
+	db->state = (flags & KU_DB_NO_CHECKSUM) ? ST_VERIFIED : ST_LAZY;
+	/* What open itself reads (the feed table and the strings) is
+	 * verified now; the rest when a lookup first reads it, or all of it
+	 * now when asked. */
+	feeds_off = (uint64_t)(db->data - h);
+	if (!(flags & KU_DB_NO_CHECKSUM) &&
+	    (!span_ok(db, db->data, (size_t)(db->pool + db->pool_len -
+					     db->data)) ||
+	     ((flags & KU_DB_VERIFY) && ku_db_verify(db, NULL) != KS_OK))) {
+		damage_msg(db, err, 0);
+		return KS_ERR_INVALID;
+	}
 	if (db->pool[db->pool_len - 1] != 0 || db->pool[0] != 0)
 		return bad(err, "string pool");
 	db->seed = rd64(h + KH_SEED);
 	db->cidr4 = rd64(h + KH_CIDR4);
+	db->labels = rd64(h + KH_LABELS);
 	for (int i = 0; i < 3; i++)
 		db->cidr6[i] = rd64(h + KH_CIDR6 + 8 * i);
-	db->info.version = version;
-	db->info.file_size = fsize;
 	db->info.build_time_us = rd64(h + KH_BUILD_TIME);
 	db->info.generation = rd64(h + KH_GENERATION);
-	db->info.checksum = rd64(h + KH_PAYLOAD_SUM);
-	db->info.nfeeds = nfeeds;
+	db->info.checksum = rd64(h + KH_TABLE_SUM);
 	db->info.nkeys = rd32(h + KH_NKEYS);
 	db->info.nentries = rd64(h + KH_NENTRIES);
-	db->info.nslots = nslots;
 	db->info.kinds = (unsigned)rd64(h + KH_KINDS);
-	if (db->info.nkeys > nslots)
+	if (db->info.nkeys > db->info.nslots)
 		return bad(err, "more keys than index slots");
-	db->feeds = calloc(nfeeds ? nfeeds : 1, sizeof *db->feeds);
+	db->feeds = calloc(db->info.nfeeds ? db->info.nfeeds : 1,
+			   sizeof *db->feeds);
 	if (db->feeds == NULL)
 		return ks_err_set(err, KS_ERR_NOMEM, "out of memory");
-	for (uint32_t i = 0; i < nfeeds; i++) {
+	for (uint32_t i = 0; i < db->info.nfeeds; i++) {
 		const uint8_t *f = h + feeds_off + (size_t)i * KU_DB_FEED_SIZE;
 		struct ku_db_feed *d = &db->feeds[i];
 
@@ -196,16 +421,6 @@ static enum ks_status check(struct ku_db *db, unsigned flags,
 		    d->source == NULL || d->category[0] == '\0' ||
 		    d->kind <= KU_KIND_NONE || d->kind >= KU_KIND_COUNT)
 			return bad(err, "feed table");
-	}
-	if (!(flags & KU_DB_NO_CHECKSUM)) {
-		uint64_t sum;
-
-		if (ku_checksum(h + KU_DB_HEADER_SIZE, fsize - KU_DB_HEADER_SIZE,
-				&sum, db->mapped ? drop_pages : NULL) != 0)
-			return ks_err_set(err, KS_ERR_NOMEM, "out of memory");
-		if (sum != db->info.checksum)
-			return bad(err, "checksum mismatch (the file was "
-				   "changed or damaged after it was written)");
 	}
 	return KS_OK;
 }
@@ -290,13 +505,18 @@ uint64_t ku_db_peek_generation(const char *path)
 	uint8_t h[KU_DB_HEADER_SIZE];
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	ssize_t n;
+	size_t sum_at;
 
 	if (fd < 0)
 		return 0;
 	n = read(fd, h, sizeof h);
 	close(fd);
-	if (n != (ssize_t)sizeof h || memcmp(h, KU_DB_MAGIC, 8) != 0 ||
-	    rd64(h + KH_HEADER_SUM) != ku_hash(h, KH_HEADER_SUM, 0))
+	if (n < KH_V1_HEADER_SUM + 8 || memcmp(h, KU_DB_MAGIC, 8) != 0)
+		return 0;
+	/* A version 1 database counts too: the generation goes on when the
+	 * format changes. */
+	sum_at = rd32(h + KH_VERSION) == 1 ? KH_V1_HEADER_SUM : KH_HEADER_SUM;
+	if ((size_t)n < sum_at + 8 || rd64(h + sum_at) != ku_hash(h, sum_at, 0))
 		return 0;
 	return rd64(h + KH_GENERATION);
 }
@@ -321,11 +541,14 @@ uint64_t ku_db_hash(const struct ku_db *db, const void *key, size_t n)
 	return ku_hash(key, n, db->seed);
 }
 
-static int filter_has(const struct ku_db *db, uint64_t h)
+/* The bits of `bits_hash` in the filter block of `h`. */
+static int filter_has(const struct ku_db *db, uint64_t h, uint64_t bits_hash)
 {
 	const uint8_t *blk = db->filter + ku_filter_block(h, db->nblocks) * 64;
-	uint64_t bits = ku_filter_bits(h);
+	uint64_t bits = ku_filter_bits(bits_hash);
 
+	if (!span_ok(db, blk, 64))
+		return 0;
 	for (int k = 0; k < KU_FILTER_BITS; k++) {
 		unsigned bit = (unsigned)(bits >> (9 * k)) & 511;
 
@@ -337,12 +560,17 @@ static int filter_has(const struct ku_db *db, uint64_t h)
 
 uint64_t ku_db_mark_hash(const struct ku_db *db, const void *host, size_t n)
 {
-	return ku_hash(host, n, db->seed ^ KU_MARK_SALT);
+	return ku_hash(host, n, db->seed);
 }
 
 int ku_db_marked(const struct ku_db *db, uint64_t mark_hash)
 {
-	return filter_has(db, mark_hash);
+	return filter_has(db, mark_hash, mark_hash ^ KU_MARK_SALT);
+}
+
+int ku_db_has_labels(const struct ku_db *db, size_t nlabels)
+{
+	return (db->labels & ku_label_bit(nlabels)) != 0;
 }
 
 int ku_db_find(const struct ku_db *db, const void *key, size_t n,
@@ -354,13 +582,16 @@ int ku_db_find(const struct ku_db *db, const void *key, size_t n,
 
 	/* Most keys looked up are not there: the filter (a tenth of the
 	 * index, so it stays in cache) says so without touching the index. */
-	if (!filter_has(db, h))
+	if (!filter_has(db, h, h))
 		return 0;
 
 	for (uint64_t i = 0; i < nslots; i++) {
 		const uint8_t *s = db->index + pos * 8;
-		uint32_t ref = rd32(s + 4);
+		uint32_t ref;
 
+		if (!span_ok(db, s, 8))
+			return 0;
+		ref = rd32(s + 4);
 		if (ref == 0)
 			return 0;
 		if (rd32(s) == tag) {
@@ -370,11 +601,14 @@ int ku_db_find(const struct ku_db *db, const void *key, size_t n,
 			if (off > db->recs_len || db->recs_len - off < 6)
 				return 0;
 			r = db->recs + off;
+			if (!span_ok(db, r, 6))
+				return 0;
 			kl = rd16(r);
 			nm = rd16(r + 2);
 			mo = (6 + kl + 3) & ~(size_t)3;
 			if (db->recs_len - off < mo ||
-			    (db->recs_len - off - mo) / 4 < nm)
+			    (db->recs_len - off - mo) / 4 < nm ||
+			    !span_ok(db, r, mo + 4 * nm))
 				return 0;
 			if (kl == n && memcmp(r + 6, key, n) == 0) {
 				rec->key = r + 6;

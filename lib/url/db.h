@@ -1,16 +1,22 @@
 /*
  * The kurlcheck database: one immutable file, memory-mapped to check.
  *
- * Layout (format version 1; every integer little-endian):
+ * Layout (format version 2; every integer little-endian):
  *
- *   header    192 bytes: magic "\x89KURLDB\n", version, header size,
+ *   header    256 bytes: magic "\x89KURLDB\n", version, header size,
  *             file size, build time (microseconds since the epoch),
  *             generation, hash seed, kinds present, feed/key/entry
  *             counts, section offsets, the prefix lengths used by CIDR
- *             entries, the XXH64 checksum of everything after the header,
- *             and the XXH64 checksum of the header bytes before it
- *   feeds     80 bytes per feed: name, category, format, source (string
- *             pool offsets), match kind, flags, verdict rank, line counts
+ *             entries, the checksum block size, block count and data
+ *             offset, the XXH64 of the block table, and last the XXH64
+ *             of the header bytes before it
+ *   blocks    the block table: the XXH64 (seed 0) of each block of the
+ *             data, 8 bytes a block, then zeros up to the data offset
+ *             (a multiple of 64); the data is cut into blocks of the
+ *             block size (64 KiB), the last one shorter
+ *   feeds     (the data starts here) 80 bytes per feed: name, category,
+ *             format, source (string pool offsets), match kind, flags,
+ *             verdict rank, line counts
  *   pool      NUL-terminated strings
  *   records   one per key, 4-byte aligned: u16 key length, u16 number of
  *             entries, u8 kinds present, u8 0, the key, padding, then per
@@ -33,11 +39,23 @@
  * ("example.com/a/b.html?x=1") holds url entries; a CIDR network is a
  * binary key (0x01, family 4 or 6, prefix length, masked address).
  *
- * A database is opened in constant time apart from the checksum of the
- * payload, which is verified once at open unless asked not to (tests and
- * fuzzing of the structure).  Every offset read from the file is checked
- * against its section at use, so a damaged file that passed cannot make
- * a lookup read outside the mapping.
+ * Verification.  Opening takes the same time whatever the size of the
+ * file: it checks the header against its checksum, that the file is as
+ * long as the header says (so a truncated file is refused at once), the
+ * block table against the header's checksum of it (8 bytes per 64 KiB of
+ * data), and the blocks that hold the feed table and the strings.  Every
+ * other block is summed the first time a lookup reads it (a bit per
+ * block remembers it); a block that does not match its sum makes that
+ * lookup, and every later one, find nothing, and ku_db_damaged() says so
+ * (ku_check turns it into an error verdict): a damaged byte can never
+ * give an answer.  ku_db_verify() (or KU_DB_VERIFY at open) sums every
+ * block at once, for `kurlcheck info` and for a reload, which does it
+ * beside the database in use.  Lookups also check every offset they read
+ * against its section, so a damaged file opened without any checksum
+ * (KU_DB_NO_CHECKSUM: tests and fuzzing of the structure) cannot make a
+ * lookup read outside the mapping either.  Lazy verification is safe
+ * with lookups in several threads at once (its state changes only with
+ * atomic operations).
  */
 #ifndef KU_URL_DB_H
 #define KU_URL_DB_H
@@ -51,8 +69,8 @@
 #define KU_DB_DEFAULT_PATH "/var/lib/ksvm/kurlcheck.kudb"
 
 #define KU_DB_MAGIC "\x89KURLDB\n"
-#define KU_DB_VERSION 1u
-#define KU_DB_HEADER_SIZE 192u
+#define KU_DB_VERSION 2u
+#define KU_DB_HEADER_SIZE 256u
 #define KU_DB_FEED_SIZE 80u
 #define KU_DB_MAX_FEEDS 1024u
 #define KU_DB_MAX_KEY 4096u           /* longest key, in bytes */
@@ -159,6 +177,8 @@ struct ku_db_info {
 	uint64_t nentries;
 	uint64_t nslots;
 	unsigned kinds;           /* 1 << kind for each kind present */
+	uint32_t block_size;      /* bytes per checksum block */
+	uint64_t nblocks;         /* checksum blocks */
 };
 
 struct ku_db_feed {
@@ -169,12 +189,14 @@ struct ku_db_feed {
 	struct ku_feed_counts counts;
 };
 
-#define KU_DB_NO_CHECKSUM 0x01u  /* skip the payload checksum */
+#define KU_DB_NO_CHECKSUM 0x01u  /* verify no block (structure tests) */
+#define KU_DB_VERIFY 0x02u       /* verify every block at open */
 
 /*
- * Open a database file (mapped, read-only).  Errors name what is wrong:
- * "not a kurlcheck database", "truncated: ...", "checksum mismatch: the
- * file is damaged", "format version N (this kurlcheck reads 1)".
+ * Open a database file (mapped, read-only), in a time that does not grow
+ * with its size (see "Verification" above).  Errors name what is wrong:
+ * "not a kurlcheck database", "truncated: ...", "damaged database: ...",
+ * "database format version N (this kurlcheck reads version 2: ...)".
  */
 enum ks_status ku_db_open(struct ku_db **db, const char *path,
 			  unsigned flags, struct ks_err *err);
@@ -185,6 +207,15 @@ enum ks_status ku_db_open_mem(struct ku_db **db, uint8_t *img, size_t len,
 			      int owned, unsigned flags, struct ks_err *err);
 
 void ku_db_close(struct ku_db *db);
+
+/* Verify every block not verified yet: KS_OK, or KS_ERR_INVALID and what
+ * is damaged.  Safe while other threads look up in the same database. */
+enum ks_status ku_db_verify(struct ku_db *db, struct ks_err *err);
+
+/* 1 (and the message, with the file's name) when a lookup found a damaged
+ * block: the database must not be used any more, as every lookup in it
+ * now finds nothing. */
+int ku_db_damaged(const struct ku_db *db, struct ks_err *err);
 
 /* Read the generation from a header alone (for the next build); 0 when
  * the file is absent or not a database. */
@@ -205,7 +236,8 @@ struct ku_rec {
 
 uint64_t ku_db_hash(const struct ku_db *db, const void *key, size_t n);
 
-/* 1 and *rec when the key is there, else 0. */
+/* 1 and *rec when the key is there, else 0 (also when the block it would
+ * read is damaged: see ku_db_damaged). */
 int ku_db_find(const struct ku_db *db, const void *key, size_t n,
 	       uint64_t hash, struct ku_rec *rec);
 
@@ -227,9 +259,16 @@ static inline void ku_rec_entry(const struct ku_rec *r, size_t i,
 
 /* 1 when URL entries may use the canonical host whose ku_db_mark_hash
  * this is (the filter can say yes wrongly, never no wrongly); the
- * filter block can be fetched early with ku_db_prefetch(mark hash). */
+ * filter block can be fetched early with ku_db_prefetch(mark hash).  The
+ * mark hash of a host is its ku_db_hash: a check that looks the host up
+ * as a key too hashes it once, and both read the same filter block. */
 uint64_t ku_db_mark_hash(const struct ku_db *db, const void *host, size_t n);
 int ku_db_marked(const struct ku_db *db, uint64_t mark_hash);
+
+/* 0 when no host key (host, domain, subdomain or ip entry) of the
+ * database has `nlabels` labels, so that no name suffix of that many
+ * labels needs a lookup. */
+int ku_db_has_labels(const struct ku_db *db, size_t nlabels);
 
 /* Prefix lengths used by CIDR entries: bit L of the mask for /L. */
 int ku_db_cidr_has(const struct ku_db *db, int family, unsigned bits);

@@ -15,7 +15,6 @@ void ku_exprs_hosts(struct ku_exprs *e, const struct ku_url *u)
 
 	e->nhosts = 0;
 	e->npaths = 0;
-	e->pathp = u->path;
 	e->host[e->nhosts].p = h;
 	e->host[e->nhosts].n = n;
 	e->nhosts++;
@@ -42,7 +41,6 @@ void ku_exprs_hosts(struct ku_exprs *e, const struct ku_url *u)
 			e->nhosts++;
 		}
 	}
-	ku_exprs_paths(e, u);
 }
 
 void ku_exprs_paths(struct ku_exprs *e, const struct ku_url *u)
@@ -50,6 +48,7 @@ void ku_exprs_paths(struct ku_exprs *e, const struct ku_url *u)
 	size_t pl = u->path_len, k = 0;
 
 	e->npaths = 0;
+	e->pathp = u->path;
 	if (u->host_only) {
 		e->path[e->npaths++] = 1;
 		return;

@@ -6,7 +6,6 @@
  */
 #include "url/hash.h"
 
-#include <stdlib.h>
 #include <string.h>
 
 #define P1 0x9E3779B185EBCA87ULL
@@ -102,27 +101,4 @@ uint64_t ku_hash(const void *data, size_t n, uint64_t seed)
 	h *= P3;
 	h ^= h >> 32;
 	return h;
-}
-
-int ku_checksum(const uint8_t *p, size_t n, uint64_t *sum,
-		void (*done)(const uint8_t *block, size_t len))
-{
-	size_t nb = n / KU_SUM_BLOCK + (n % KU_SUM_BLOCK != 0);
-	uint8_t *sums = malloc(nb ? nb * 8 : 1);
-
-	if (sums == NULL)
-		return -1;
-	for (size_t b = 0; b < nb; b++) {
-		size_t len = n - b * KU_SUM_BLOCK < KU_SUM_BLOCK ?
-			     n - b * KU_SUM_BLOCK : KU_SUM_BLOCK;
-		uint64_t h = ku_hash(p + b * KU_SUM_BLOCK, len, 0);
-
-		for (int i = 0; i < 8; i++)
-			sums[b * 8 + (size_t)i] = (uint8_t)(h >> (8 * i));
-		if (done != NULL)
-			done(p + b * KU_SUM_BLOCK, len);
-	}
-	*sum = ku_hash(sums, nb * 8, 0);
-	free(sums);
-	return 0;
 }

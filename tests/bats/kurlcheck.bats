@@ -162,6 +162,93 @@ kuc() {
 	[[ $stderr == *"not a kurlcheck database"* ]]
 }
 
+# A database of 20,000 domains (about 15 blocks of 64 KiB) with one byte of
+# a record flipped, far from the header: $T/big.kudb intact, $T/dmg.kudb
+# damaged, $T/dmg.key the key whose record holds the flipped byte.
+big_damaged() {
+	seq 1 20000 | awk '{ printf "k%05d.example\n", $1 }' >"$T/big.txt"
+	kurlcheck compile -q --db "$T/big.kudb" --feed "domains,category=phishing:$T/big.txt" >/dev/null
+	$PY - "$T" <<-'PY'
+	import sys
+	t = sys.argv[1]
+	b = bytearray(open(t + "/big.kudb", "rb").read())
+	for i in range(1, 20001):
+	    key = b"k%05d.example" % i
+	    at = b.find(key)
+	    if at > 4 * 65536:
+	        break
+	b[at + 3] ^= 0x01
+	open(t + "/dmg.kudb", "wb").write(b)
+	open(t + "/dmg.key", "w").write(key.decode())
+	PY
+}
+
+@test "a damaged block far from the header: info and --check-config refuse it, a check that reads it is an error verdict, exit 2" {
+	big_damaged
+	key=$(cat "$T/dmg.key")
+	run --separate-stderr kurlcheck info --db "$T/big.kudb"
+	assert_success
+	[ "$(jq -r '.urldb | "\(.format_version) \(.block_size) \(.blocks > 8) \(.entries)"' <<<"$output")" = "2 65536 true 20000" ]
+	validate_records <<<"$output"
+	run --separate-stderr kurlcheck info --db "$T/dmg.kudb"
+	assert_failure 2
+	[ -z "$output" ]
+	[[ $stderr == *"dmg.kudb: damaged database: checksum mismatch in block "* ]]
+	run --separate-stderr kurlcheck --check-config --db "$T/dmg.kudb"
+	assert_failure 2
+	[[ $stderr == *"checksum mismatch in block"* ]]
+	run --separate-stderr kurlcheck --check-config --db "$T/big.kudb"
+	assert_success
+	# Intact, the same checks are listed.
+	run --separate-stderr kurlcheck --db "$T/big.kudb" --no-stats "http://$key/" http://k00001.example/
+	assert_failure 1
+	[ "$(jq -r .verdict <<<"$output" | tr '\n' ' ')" = "phishing phishing " ]
+	# Opening reads only the header, the block table and the feeds; the
+	# check that reads the damaged block is an error, and so is every
+	# one after it.
+	run --separate-stderr kurlcheck --db "$T/dmg.kudb" "http://$key/" http://k00001.example/ http://clean.test/
+	assert_failure 2
+	[ "$(records url <<<"$output" | jq -r '"\(.verdict) \(.error.kind)"' | tr '\n' ' ')" = "error invalid error invalid error invalid " ]
+	[ "$(records url <<<"$output" | jq -r .error.message | grep -c 'dmg.kudb: damaged database: checksum mismatch in block')" = 3 ]
+	[ "$(records stats <<<"$output" | jq -r .stats.errors)" = 3 ]
+	[[ $stderr == *"every check is an error until a good database is loaded"* ]]
+	validate_records <<<"$output"
+}
+
+@test "SIGHUP refuses a database damaged in any block and keeps the one in use" {
+	big_damaged
+	cp "$T/big.kudb" "$T/live.kudb"
+	$PY - "$KSVM_BIN/kurlcheck" "$T" <<-'PY'
+	import json, os, shutil, signal, subprocess, sys
+	exe, t = sys.argv[1], sys.argv[2]
+	db = t + "/live.kudb"
+	p = subprocess.Popen([exe, "-q", "--db", db, "--hosts", "--no-stats", "--line-buffered"],
+	                     stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+	def ask(host):
+	    p.stdin.write(host.encode() + b"\n")
+	    p.stdin.flush()
+	    while True:
+	        r = json.loads(p.stdout.readline())
+	        if r["event_type"] == "url":
+	            return r
+	        errors.append(r)
+	errors = []
+	assert ask("k00002.example")["verdict"] == "phishing"
+	shutil.copy(t + "/dmg.kudb", db + ".tmp")
+	os.rename(db + ".tmp", db)
+	p.send_signal(signal.SIGHUP)
+	key = open(t + "/dmg.key").read()
+	for host in (key, "k00003.example", "a." + key):
+	    r = ask(host)
+	    assert r["verdict"] == "phishing" and r["db_generation"] == 1, r
+	p.stdin.close()
+	assert p.wait(10) == 1
+	assert len(errors) == 1, errors
+	m = errors[0]["error"]["message"]
+	assert "reload refused, generation 1 stays" in m and "checksum mismatch in block" in m, m
+	PY
+}
+
 @test "the built-in database is the sample feeds compiled" {
 	[ ! -e /var/lib/ksvm/kurlcheck.kudb ] || skip "/var/lib/ksvm/kurlcheck.kudb exists"
 	run --separate-stderr kurlcheck info
