@@ -180,6 +180,37 @@ struct vm_ctx {
 	struct ks_conf *c;
 };
 
+/* A guest's addresses: addresses or subnets (10.1.2.3, 10.1.2.0/24,
+ * 2001:db8::/64), separated by spaces or commas; events that name their
+ * guest by address find it by them. */
+static void vm_addresses(struct ks_conf *c, const char *section,
+			 const struct ks_conf_item *it, struct kg_vm_conf *v)
+{
+	size_t n = 0;
+	char **w = ks_conf_words(it->value, &n);
+	struct kn_cidr *a;
+
+	if (w == NULL || n == 0) {
+		ks_conf_error(c, it->line, "[%s] address: no address", section);
+		ks_conf_words_free(w);
+		return;
+	}
+	a = calloc(n, sizeof *a);
+	if (a == NULL) {
+		ks_conf_words_free(w);
+		return;
+	}
+	for (size_t i = 0; i < n; i++)
+		if (kn_cidr_parse(w[i], &a[i]) != 0)
+			ks_conf_error(c, it->line, "[%s] address: '%s' is not "
+				      "an address or a subnet (10.0.0.5, "
+				      "10.0.0.0/24, 2001:db8::/64)", section,
+				      w[i]);
+	ks_conf_words_free(w);
+	v->addresses = a;
+	v->naddresses = n;
+}
+
 static void vm_section(void *ctx, const char *section, unsigned line)
 {
 	struct vm_ctx *vc = ctx;
@@ -188,8 +219,7 @@ static void vm_section(void *ctx, const char *section, unsigned line)
 	struct ks_conf_item *prof = ks_conf_get(vc->c, section, "profile");
 	struct kg_vm_conf *v = NULL;
 
-	/* Settings other tools read from [vm NAME] are theirs to check. */
-	ks_conf_get(vc->c, section, "address");
+	struct ks_conf_item *addr = ks_conf_get(vc->c, section, "address");
 	for (size_t i = 0; i < vc->o->nvms; i++)
 		if (strcmp(vc->o->vms[i].name, name) == 0)
 			v = &vc->o->vms[i];
@@ -211,6 +241,8 @@ static void vm_section(void *ctx, const char *section, unsigned line)
 				      "absolute path", section);
 		v->root = root->value;
 	}
+	if (addr != NULL && v->naddresses == 0)
+		vm_addresses(vc->c, section, addr, v);
 	if (prof != NULL && v->profile == NULL) {
 		v->profile = prof->value;
 		if (kf_profile_find(&vc->o->profiles, prof->value) == NULL)
@@ -335,8 +367,10 @@ static void ropts_free(struct ropts *o)
 {
 	ks_conf_words_free(o->scanner);
 	o->scanner = NULL;
-	for (size_t i = 0; i < o->nvms; i++)
+	for (size_t i = 0; i < o->nvms; i++) {
 		free((char *)o->vms[i].name);
+		free((void *)o->vms[i].addresses);
+	}
 	free(o->vms);
 	o->vms = NULL;
 	o->nvms = 0;

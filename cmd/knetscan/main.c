@@ -476,7 +476,7 @@ static void reload_url_db(struct run *r)
 				"to reload\n", PROGRAM);
 		return;
 	}
-	st = ku_db_open(&ndb, path, 0, &err);
+	st = ku_db_open(&ndb, path, KU_DB_VERIFY, &err);
 	if (st == KS_OK && kn_engine_set_url_db(r->e, ndb, &err) != KS_OK) {
 		ku_db_close(ndb);
 		st = err.status;
@@ -662,7 +662,7 @@ int main(int argc, char **argv)
 		goto out_conf;
 	}
 	if (o.url_db != NULL &&
-	    ku_db_open(&r.url_db, o.url_db, 0, &err) != KS_OK) {
+	    ku_db_open(&r.url_db, o.url_db, KU_DB_VERIFY, &err) != KS_OK) {
 		fprintf(stderr, "%s: cannot use the web address database: %s; "
 			"nothing was read\n", PROGRAM, err.msg);
 		goto out_conf;

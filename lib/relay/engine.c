@@ -10,6 +10,7 @@
 
 #include "core/beneath.h"
 #include "core/timefmt.h"
+#include "net/policy.h"
 #include "core/u64map.h"
 #include "json/reader.h"
 #include "json/writer.h"
@@ -161,8 +162,13 @@ static void decide(struct kg_engine *e, int client, struct json_object *id,
 		kj_json(&e->w, "id", id);
 	else
 		kj_null(&e->w, "id");
-	if (ev != NULL && ev->vm != NULL)
+	/* The guest's name also when the agent gave its address. */
+	if (vm != NULL)
+		kj_str(&e->w, "vm", vm->name);
+	else if (ev != NULL && ev->vm != NULL)
 		kj_str(&e->w, "vm", ev->vm);
+	if (ev != NULL && ev->address != NULL)
+		kj_str(&e->w, "address", ev->address);
 	if (ev != NULL && ev->op != 0)
 		kj_str(&e->w, "op", kf_op_name(ev->op));
 	if (ev != NULL && ev->path != NULL)
@@ -388,16 +394,42 @@ void kg_engine_free(struct kg_engine *e)
 
 /* ---- events --------------------------------------------------------------- */
 
-static const struct vm *find_vm(const struct kg_engine *e, const char *name,
-				uint32_t *index)
+/* The guest of an event: by its name, else by its address (the guest
+ * whose addresses hold it with the longest prefix, so that a host's own
+ * address wins over the subnet it is in). */
+static const struct vm *find_vm(const struct kg_engine *e,
+				const struct kg_event *ev, uint32_t *index)
 {
-	for (size_t i = 0; i < e->nvms; i++) {
-		if (strcmp(e->vms[i].name, name) == 0) {
-			*index = (uint32_t)i;
-			return &e->vms[i];
+	struct kn_cidr a;
+	int best = -1;
+	size_t best_i = 0;
+
+	if (ev->vm != NULL) {
+		for (size_t i = 0; i < e->nvms; i++) {
+			if (strcmp(e->vms[i].name, ev->vm) == 0) {
+				*index = (uint32_t)i;
+				return &e->vms[i];
+			}
 		}
+		return NULL;
 	}
-	return NULL;
+	if (kn_cidr_parse(ev->address, &a) != 0 ||
+	    a.prefix != (a.net.family == 4 ? 32 : 128))
+		return NULL;
+	for (size_t i = 0; i < e->cfg.nvms; i++) {
+		const struct kg_vm_conf *c = &e->cfg.vms[i];
+
+		for (size_t k = 0; k < c->naddresses; k++)
+			if (kn_cidr_contains(&c->addresses[k], &a.net) &&
+			    (int)c->addresses[k].prefix > best) {
+				best = c->addresses[k].prefix;
+				best_i = i;
+			}
+	}
+	if (best < 0)
+		return NULL;
+	*index = (uint32_t)best_i;
+	return &e->vms[best_i];
 }
 
 static void send_request(struct kg_engine *e, struct scan *s)
@@ -470,11 +502,12 @@ void kg_engine_event(struct kg_engine *e, int client, struct json_object *obj,
 		decide_now(e, client, obj, &ev, NULL, now, &o);
 		return;
 	}
-	vm = find_vm(e, ev.vm, &vmi);
+	vm = find_vm(e, &ev, &vmi);
 	if (vm == NULL) {
 		o.deny = 1;
 		o.reason = R_BAD_EVENT;
-		o.detail = "unknown vm";
+		o.detail = ev.vm != NULL ? "unknown vm" :
+					   "no guest has this address";
 		decide_now(e, client, obj, &ev, NULL, now, &o);
 		return;
 	}

@@ -39,11 +39,14 @@
 
 #include "core/status.h"
 #include "file/profile.h"
+#include "net/policy.h"
 
 struct kg_vm_conf {
 	const char *name;
 	const char *root;      /* where the VM's disk is seen */
 	const char *profile;   /* NULL: the default profile */
+	const struct kn_cidr *addresses;  /* the guest's addresses or subnets */
+	size_t naddresses;
 };
 
 struct kg_config {

@@ -59,8 +59,15 @@ enum ks_status kg_event_parse(struct json_object *obj, struct kg_event *ev,
 				  "'id' must be a string or an integer");
 	}
 	ev->id = v;
-	if (str_member(obj, "vm", KG_MAX_VM, 1, &ev->vm, err) != 0 ||
-	    str_member(obj, "op", 32, 1, &op, err) != 0 ||
+	/* The guest: by name, or by its address (an agent that does not
+	 * know the name it has on the appliance). */
+	if (str_member(obj, "vm", KG_MAX_VM, 0, &ev->vm, err) != 0 ||
+	    str_member(obj, "address", 64, 0, &ev->address, err) != 0)
+		return KS_ERR_INVALID;
+	if (ev->vm == NULL && ev->address == NULL)
+		return ks_err_set(err, KS_ERR_INVALID, "the event has no 'vm' "
+				  "and no 'address'");
+	if (str_member(obj, "op", 32, 1, &op, err) != 0 ||
 	    str_member(obj, "path", KG_MAX_PATH, 1, &ev->path, err) != 0 ||
 	    str_member(obj, "process", KG_MAX_TEXT, 0, &ev->process, err) != 0 ||
 	    str_member(obj, "user", KG_MAX_ID, 0, &ev->user, err) != 0 ||

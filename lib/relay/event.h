@@ -30,7 +30,8 @@
 struct kg_event {
 	struct json_object *obj;     /* the whole event (borrowed) */
 	struct json_object *id;      /* borrowed, or NULL */
-	const char *vm;
+	const char *vm;              /* NULL when the guest is named by address */
+	const char *address;         /* the guest's address, or NULL */
 	unsigned op;                 /* KF_OP_* */
 	const char *path;
 	int64_t pid;                 /* -1 when absent */

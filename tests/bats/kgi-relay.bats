@@ -233,6 +233,41 @@ kgi-relay: $T/bad.conf has errors; not started" ]
 	assert_equal "$stderr" "kgi-relay: 1 guests, their roots and profiles: valid"
 }
 
+@test "an agent may name its guest by address: the guest whose addresses hold it, the most specific first" {
+	mkdir -p "$T/vm2/tmp"
+	eicar >"$T/vm2/tmp/eicar.com"
+	cat >"$T/ksvm.conf" <<-EOF
+	[vm vm1]
+	root = $T/vm1
+	address = 10.9.0.0/24, 2001:db8::/64
+	[vm vm2]
+	root = $T/vm2
+	address = 10.9.0.7
+	profile = report
+	EOF
+	run --separate-stderr kgi-relay --config "$T/ksvm.conf" --scanner "$SCANNER --config $T/ksvm.conf" <<-EOF
+	{"id":1,"address":"10.9.0.5","op":"open","path":"/tmp/eicar.com"}
+	{"id":2,"address":"10.9.0.7","op":"open","path":"/tmp/eicar.com"}
+	{"id":3,"address":"2001:db8::42","op":"open","path":"/etc/motd"}
+	{"id":4,"address":"192.0.2.1","op":"open","path":"/etc/motd"}
+	{"id":5,"address":"10.9.0.0/24","op":"open","path":"/etc/motd"}
+	{"id":6,"op":"open","path":"/etc/motd"}
+	EOF
+	assert_failure 1
+	[ "$(access <<<"$output" | jq -r '"\(.id) \(.vm) \(.address) \(.decision) \(.reason) \(.profile)"' | sort)" = "1 vm1 10.9.0.5 deny detected disinfect
+2 vm2 10.9.0.7 allow detected report
+3 vm1 2001:db8::42 allow clean disinfect
+4 null 192.0.2.1 deny bad-event null
+5 null 10.9.0.0/24 deny bad-event null
+6 null null deny bad-event null" ]
+	[ "$(access <<<"$output" | jq -r 'select(.id == 4) | .detail')" = "no guest has this address" ]
+	[ "$(access <<<"$output" | jq -r 'select(.id == 6) | .detail')" = "the event has no 'vm' and no 'address'" ]
+	printf '[vm a]\nroot = %s\naddress = 10.1.1.1, 10.1.1.300\n' "$T/vm1" >"$T/bad.conf"
+	run --separate-stderr kgi-relay --config "$T/bad.conf" --check-config
+	assert_failure 2
+	[[ $stderr == *"bad.conf:3: [vm a] address: '10.1.1.300' is not an address or a subnet"* ]]
+}
+
 @test "kgi-relay: options agree in --help, kgi-relay.8 and the completion" {
 	run "$TOP/tests/check-options" "$KSVM_BIN/kgi-relay" "$TOP/man/kgi-relay.8" "$TOP/completions/kgi-relay"
 	assert_success

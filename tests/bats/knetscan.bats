@@ -556,7 +556,19 @@ url_drops() { # PCAP NEEDLE OUT [CLIENT]
 	EOF
 	run -2 --separate-stderr knetscan --url-db "$T/bad.kudb" "$LAB"
 	[ -z "$output" ]
-	[[ $stderr == *"cannot use the web address database: $T/bad.kudb: damaged database: checksum mismatch"*"; nothing was read"* ]]
+	[[ $stderr == *"cannot use the web address database: $T/bad.kudb: damaged database: "*"checksum mismatch"*"; nothing was read"* ]]
+	# One byte of the last data block: verified at open too, not only
+	# when a lookup would read it.
+	cp "$T/p.kudb" "$T/bad2.kudb"
+	"$PY" - "$T/bad2.kudb" <<-'EOF'
+	import sys
+	b = bytearray(open(sys.argv[1], "rb").read())
+	b[-1] ^= 0xff
+	open(sys.argv[1], "wb").write(bytes(b))
+	EOF
+	run -2 --separate-stderr knetscan --url-db "$T/bad2.kudb" "$LAB"
+	[ -z "$output" ]
+	[[ $stderr == *"$T/bad2.kudb: damaged database: "*"; nothing was read"* ]]
 	head -c 100 "$T/p.kudb" >"$T/short.kudb"
 	run -2 --separate-stderr knetscan --url-db "$T/short.kudb" "$LAB"
 	[[ $stderr == *"truncated"* ]]
