@@ -322,6 +322,12 @@ tcp-portscan allowed blocked 10.77.0.66" ]
 	assert_output --partial ":$(n 'profile = nosuch'): [vm ghost] profile: no profile 'nosuch'"
 	assert_output --partial "nothing was started"
 	[ ! -e "$W/log/events.jsonl" ] && [ ! -e "$W/run/ksvm.pid" ]
+	# A syntax error every tool sees is shown once.
+	make_work standard
+	printf 'this is not a setting\n' >>"$W/ksvm.conf"
+	run "$KSVM" -c "$W/ksvm.conf" check-config
+	assert_failure 2
+	[ "$(grep -c ":$(wc -l <"$W/ksvm.conf"): " <<<"$output")" = 1 ]
 	# A bad feed line is reported with its file and line.
 	make_work standard
 	printf 'ok.example\nhttp://\n' >"$T/feed.txt"
