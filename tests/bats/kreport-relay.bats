@@ -401,7 +401,9 @@ for i, l in enumerate(open(sys.argv[1])):
 		--to "tcp://127.0.0.1:$TCP" 2>"$T/err" 3>&- &
 	kr=$!
 	bg "$kr"
-	for _ in $(seq 1 100); do grep -q "SPOOL FULL" "$T/err" && break; sleep 0.05; done
+	# (Up to 30 s: on a loaded machine filling the spool takes a while.)
+	for _ in $(seq 1 600); do grep -q "SPOOL FULL" "$T/err" && break; sleep 0.05; done
+	grep -q "SPOOL FULL" "$T/err"
 	kill -TERM "$kr"
 	wait "$kr" && rc=0 || rc=$?
 	[ "$rc" = 2 ]
