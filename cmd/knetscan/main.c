@@ -94,8 +94,10 @@ static void add_input(struct argp_state *state, struct opts *o, const char *s)
 	o->inputs[o->ninputs++] = strdup(s);
 }
 
+/* CLASS=ACTION into pc; set (when not NULL) records the classes given;
+ * "all" leaves the classes that keep (when not NULL) marks alone. */
 static int parse_action(const char *arg, struct kn_policy_conf *pc,
-			int *set, struct ks_err *err)
+			int *set, const int *keep, struct ks_err *err)
 {
 	const char *eq = strchr(arg, '=');
 	char cls[64];
@@ -118,7 +120,7 @@ static int parse_action(const char *arg, struct kn_policy_conf *pc,
 	 * attacks and web addresses. */
 	if (strcmp(cls, "all") == 0) {
 		for (c = 0; c < KN_CLASS_COUNT; c++) {
-			if (c == KN_CLASS_SIGNATURE)
+			if (c == KN_CLASS_SIGNATURE || (keep != NULL && keep[c]))
 				continue;
 			pc->action[c] = (enum kn_action)a;
 			if (set)
@@ -206,7 +208,7 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 		break;
 	case 'w': o->write_to = arg; break;
 	case OPT_ACTION:
-		if (parse_action(arg, &o->ec.policy, o->set_action, &err) != 0)
+		if (parse_action(arg, &o->ec.policy, o->set_action, NULL, &err) != 0)
 			argp_error(state, "--action: %s", err.msg);
 		break;
 	case OPT_BLOCK_TIME:
@@ -376,8 +378,26 @@ static int load_config(struct opts *o, struct ks_conf *c)
 					      "address or subnet: %s", w[i]);
 			else if (o->ec.policy.nexclude < KN_POLICY_MAX_EXCLUDE)
 				o->ec.policy.exclude[o->ec.policy.nexclude++] = cidr;
+			else
+				ks_conf_error(c, it->line, "exclude: more than %d "
+					      "addresses and subnets",
+					      KN_POLICY_MAX_EXCLUDE);
 		}
 		ks_conf_words_free(w);
+	}
+	/* action.all first, so that an action for one class wins over it
+	 * wherever it is in the file; neither touches the classes the
+	 * command line set. */
+	{
+		struct ks_conf_item *all = ks_conf_get(c, "knetscan", "action.all");
+		char arg[128];
+
+		if (all != NULL) {
+			snprintf(arg, sizeof arg, "all=%s", all->value);
+			if (parse_action(arg, &o->ec.policy, NULL, o->set_action,
+					 &err) != 0)
+				ks_conf_error(c, all->line, "action.all: %s", err.msg);
+		}
 	}
 	/* action.CLASS = ACTION and threshold.CLASS = N/TIME */
 	for (size_t i = 0; i < c->n; i++) {
@@ -390,10 +410,12 @@ static int load_config(struct opts *o, struct ks_conf *c)
 			int cls = kn_class_parse(ci->key + 7);
 
 			ci->used = 1;
+			if (strcmp(ci->key + 7, "all") == 0)
+				continue;
 			snprintf(buf, sizeof buf, "%s=%s", ci->key + 7, ci->value);
 			if (cls >= 0 && o->set_action[cls])
 				continue;
-			if (parse_action(buf, &o->ec.policy, NULL, &err) != 0)
+			if (parse_action(buf, &o->ec.policy, NULL, NULL, &err) != 0)
 				ks_conf_error(c, ci->line, "%s: %s", ci->key, err.msg);
 		} else if (strncmp(ci->key, "threshold.", 10) == 0) {
 			int cls = kn_attack_parse(ci->key + 10);

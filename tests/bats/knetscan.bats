@@ -316,6 +316,14 @@ stat() { # NAME: a member of the stats record
 	[ "$(records alert <<<"$output" | jq -r '"\(.mode) \(.alert.action)"')" = "standard allowed" ]
 	run -0 kns --config "$T/ksvm.conf" "$P/sweep.pcap"
 	run -1 kns --config "$T/ksvm.conf" --threshold=host-sweep=10/60s "$P/sweep.pcap"
+	# action.all gives way to an action for one class, wherever it is in
+	# the file, and to the command line.
+	printf '[knetscan]\nmode = standard\naction.tcp-portscan = allow\naction.all = block\n' >"$T/all.conf"
+	run -1 kns --config "$T/all.conf" "$P/scan-syn.pcap"
+	[ "$(records alert <<<"$output" | jq -r '"\(.attack.class) \(.alert.action)"')" = "tcp-portscan allowed" ]
+	printf '[knetscan]\nmode = standard\naction.all = allow\n' >"$T/all.conf"
+	run -1 kns --config "$T/all.conf" --action tcp-portscan=block "$P/scan-syn.pcap"
+	[ "$(records alert <<<"$output" | jq -r '"\(.attack.class) \(.alert.action)"')" = "tcp-portscan blocked" ]
 	printf '[knetscan]\nmode = standard\nmax_flow = 10\nthreshold.syn-flood = many\n' >"$T/bad.conf"
 	run -2 --separate-stderr knetscan --config "$T/bad.conf" "$P/http.pcap"
 	[[ $stderr == *":3:"* ]]
