@@ -497,3 +497,20 @@ os.execv(sys.argv[1], sys.argv[1:])' "$KSVM" -q -c "$W/ksvm.conf" -e "$T/events"
 	assert_success
 	assert_output --partial "no events in $W/log/events.jsonl: no report written"
 }
+
+@test "ksvm stop drains the running supervisor through its PID file and waits for it" {
+	start_guests_only
+	cat "$TOP/samples/pipeline/guest-events.jsonl" >&5
+	wait_for 20 access_count_is 11
+	run "$KSVM" -c "$W/ksvm.conf" stop
+	assert_success
+	! kill -0 "$sv" 2>/dev/null
+	exec 5>&-
+	[ -s "$W/log/report.txt" ] && [ ! -e "$W/run/ksvm.pid" ]
+	run "$KSVM" -c "$W/ksvm.conf" stop
+	assert_success
+	assert_output --partial "not running"
+	run "$KSVM" -c "$W/ksvm.conf" reload
+	assert_failure 2
+	assert_output --partial "not running"
+}
