@@ -10,7 +10,8 @@
  * misspelled setting never goes unnoticed.
  *
  * A value that continues on indented lines is joined with single spaces.
- * The file is untrusted: lines are capped (KS_CONF_MAX_LINE bytes) and so
+ * The file is untrusted: lines are capped (at libinih's line size, 200
+ * bytes with Debian's build: a longer line is an error, never cut) and so
  * is the number of items.
  *
  * The struct owns every string in it; ks_conf_free releases them.
@@ -23,7 +24,6 @@
 
 #include "core/status.h"
 
-#define KS_CONF_MAX_LINE 4000
 #define KS_CONF_MAX_ITEMS 100000
 #define KS_CONF_MAX_ERRORS 100
 
