@@ -5,8 +5,11 @@
  */
 #include "ids/compile.h"
 
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "ids/detect.h"
 
@@ -313,6 +316,101 @@ out:
 	return st;
 }
 
+/* The databases to build, shared by the compiling threads. */
+struct job {
+	struct ki_hookdb *db;
+	int hook;
+	size_t size;                 /* its rules */
+};
+
+struct jobs {
+	struct ki_set *s;
+	struct job *v;
+	size_t n;
+	atomic_size_t next;
+	pthread_mutex_t lock;
+	enum ks_status st;           /* the first failure */
+	struct ks_err err;
+};
+
+static void *build_worker(void *arg)
+{
+	struct jobs *j = arg;
+	size_t i;
+
+	while ((i = atomic_fetch_add(&j->next, 1)) < j->n) {
+		struct ki_hookdb *d = j->v[i].db;
+		struct ks_err e;
+		enum ks_status st = build_db(j->s, j->v[i].hook, d->buf, d->pc, d, &e);
+
+		if (st != KS_OK) {
+			pthread_mutex_lock(&j->lock);
+			if (j->st == KS_OK) {
+				j->st = st;
+				j->err = e;
+			}
+			pthread_mutex_unlock(&j->lock);
+		}
+	}
+	return NULL;
+}
+
+static int cmp_job_size(const void *a, const void *b)
+{
+	size_t x = ((const struct job *)a)->size, y = ((const struct job *)b)->size;
+
+	return x > y ? -1 : x < y;
+}
+
+/* Build every prefilter database.  Compiling is most of the time a rule
+ * set takes to load and the databases are independent: they are built
+ * by one thread per processor (up to 8), the largest first so that the
+ * last to finish is a small one.  Matching stays single-threaded. */
+static enum ks_status build_all(struct ki_set *s, struct ki_compiled *c,
+				struct ks_err *err)
+{
+	struct jobs j;
+	pthread_t th[8];
+	size_t nth = 0, total = 0;
+	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+
+	memset(&j, 0, sizeof j);
+	j.s = s;
+	for (int h = 0; h < KI_H_COUNT; h++)
+		total += c->h[h].ndbs;
+	if (total == 0)
+		return KS_OK;
+	j.v = calloc(total, sizeof *j.v);
+	if (j.v == NULL)
+		return ks_err_set(err, KS_ERR_NOMEM, "out of memory");
+	for (int h = 0; h < KI_H_COUNT; h++)
+		for (size_t i = 0; i < c->h[h].ndbs; i++) {
+			struct job *jb = &j.v[j.n++];
+
+			jb->db = &c->h[h].dbs[i];
+			jb->hook = h;
+			for (size_t k = 0; k < s->n; k++)
+				jb->size += in_db(s->rules[k], h, jb->db->buf, jb->db->pc);
+		}
+	qsort(j.v, j.n, sizeof *j.v, cmp_job_size);
+	atomic_init(&j.next, 0);
+	pthread_mutex_init(&j.lock, NULL);
+	for (long i = 1; i < ncpu && i < 8 && (size_t)i < j.n; i++)
+		if (pthread_create(&th[nth], NULL, build_worker, &j) == 0)
+			nth++;
+	build_worker(&j);
+	for (size_t i = 0; i < nth; i++)
+		pthread_join(th[i], NULL);
+	pthread_mutex_destroy(&j.lock);
+	free(j.v);
+	if (j.st != KS_OK) {
+		if (err != NULL)
+			*err = j.err;
+		return j.st;
+	}
+	return KS_OK;
+}
+
 static int cmp_order(const void *a, const void *b, void *ctx)
 {
 	const struct ki_set *s = ctx;
@@ -451,11 +549,14 @@ enum ks_status ki_set_compile(struct ki_set *s, struct ks_err *err)
 				}
 				hc->dbs = nd;
 				memset(&nd[hc->ndbs], 0, sizeof *nd);
-				st = build_db(s, h, bf, pc, &nd[hc->ndbs], err);
+				nd[hc->ndbs].buf = bf;
+				nd[hc->ndbs].pc = pc;
 				hc->ndbs++;
 			}
 		}
 	}
+	if (st == KS_OK)
+		st = build_all(s, c, err);
 	if (st != KS_OK) {
 		ki_compiled_free(c);
 		return st;

@@ -449,15 +449,15 @@ static int ports_ok(const struct ki_ports *p, uint8_t proto, uint16_t port)
 	return ki_ports_match(p, port);
 }
 
+/* Ports first: they are cheaper than address lists. */
 static int header_ok(const struct ki_rule *r, const struct ki_alert *a)
 {
-	if (ki_addrs_match(&r->src, &a->src) && ki_addrs_match(&r->dst, &a->dst) &&
-	    ports_ok(&r->sp, a->proto, a->sport) && ports_ok(&r->dp, a->proto, a->dport))
+	if (ports_ok(&r->sp, a->proto, a->sport) && ports_ok(&r->dp, a->proto, a->dport) &&
+	    ki_addrs_match(&r->src, &a->src) && ki_addrs_match(&r->dst, &a->dst))
 		return 1;
-	return r->bidir && ki_addrs_match(&r->src, &a->dst) &&
-	       ki_addrs_match(&r->dst, &a->src) &&
-	       ports_ok(&r->sp, a->proto, a->dport) &&
-	       ports_ok(&r->dp, a->proto, a->sport);
+	return r->bidir && ports_ok(&r->sp, a->proto, a->dport) &&
+	       ports_ok(&r->dp, a->proto, a->sport) &&
+	       ki_addrs_match(&r->src, &a->dst) && ki_addrs_match(&r->dst, &a->src);
 }
 
 static int flow_ok(const struct ki_rule *r, const struct ev *e)
@@ -570,9 +570,10 @@ static void confirm(struct ev *e, const struct ki_rule *r)
 {
 	struct ki_ids *ids = e->ids;
 
-	if (!proto_ok(r, e) || !header_ok(r, &e->a) || !flow_ok(r, e) ||
+	/* The cheap tests first; none of them changes state. */
+	if (!proto_ok(r, e) || !flow_ok(r, e) ||
 	    (e->hook == KI_H_PACKET && !packet_ok(r, e->a.p)) ||
-	    !flowbits_ok(r, e->fs) || !buffers_ok(e, r))
+	    !header_ok(r, &e->a) || !flowbits_ok(r, e->fs) || !buffers_ok(e, r))
 		return;
 	/* Flowbits change whether or not the rule alerts. */
 	if (r->nfb > 0) {
