@@ -5,8 +5,11 @@
  */
 #include "ids/compile.h"
 
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "ids/detect.h"
 
@@ -18,19 +21,52 @@ static int rank(const struct ki_rule *r)
 	       (r->action == KI_ACT_DROP || r->action == KI_ACT_REJECT) ? 1 : 2;
 }
 
-/* How many addresses an IPv4 side covers (0: not indexable). */
+/* How many IPv4 addresses a side can match: UINT64_MAX for any address
+ * (no positive list), 0 when its list holds IPv6 networks only. */
 static uint64_t v4_span(const struct ki_addrs *a)
 {
 	uint64_t n = 0;
 
-	if (!a->has_pos || a->pos.nv6 > 0 || a->pos.nv4 == 0)
-		return 0;
+	if (!a->has_pos)
+		return UINT64_MAX;
 	for (size_t i = 0; i < a->pos.nv4; i++)
 		n += (uint64_t)a->pos.v4[i].hi - a->pos.v4[i].lo + 1;
 	return n;
 }
 
+int ki_proto_class(uint8_t ipproto)
+{
+	switch (ipproto) {
+	case 6: return KI_PC_TCP;
+	case 17: return KI_PC_UDP;
+	case 1: case 58: return KI_PC_ICMP;
+	default: return KI_PC_OTHER;
+	}
+}
+
+/* The protocol classes a rule's protocol can match (see proto_ok in
+ * detect.c); the application protocols are taken as TCP or UDP whatever
+ * the flow, which only widens the group. */
+static unsigned proto_classes(const struct ki_rule *r)
+{
+	switch (r->proto) {
+	case KI_PR_IP: return (1u << KI_PC_COUNT) - 1;
+	case KI_PR_TCP: case KI_PR_TCP_PKT: case KI_PR_TCP_STREAM:
+		return 1u << KI_PC_TCP;
+	case KI_PR_UDP: return 1u << KI_PC_UDP;
+	case KI_PR_ICMP: return 1u << KI_PC_ICMP;
+	default: return 1u << KI_PC_TCP | 1u << KI_PC_UDP;
+	}
+}
+
 struct span { uint32_t lo, hi, rule; };
+
+static int cmp_u32(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+
+	return x < y ? -1 : x > y;
+}
 
 static int cmp_u64(const void *a, const void *b)
 {
@@ -121,8 +157,11 @@ static int ipidx_build(struct ki_ipidx *x, const struct span *sp, size_t n)
 			for (size_t k = lo; k + 1 < nb && b[k] <= sp[i].hi; k++)
 				x->cells[x->seg[k].first + cnt[k]++] = sp[i].rule;
 		}
-		for (size_t k = 0; k < x->nseg; k++)
+		for (size_t k = 0; k < x->nseg; k++) {
 			x->seg[k].count = cnt[k];
+			qsort(x->cells + x->seg[k].first, cnt[k],
+			      sizeof *x->cells, cmp_u32);
+		}
 		free(cnt);
 	}
 	free(b);
@@ -166,7 +205,9 @@ static void hook_free(struct ki_hookc *h)
 		free(h->dbs[i].rules);
 	}
 	free(h->dbs);
-	free(h->always);
+	for (int f = 0; f < 2; f++)
+		for (int k = 0; k < KI_PC_COUNT; k++)
+			free(h->always[f][k]);
 	free(h->ipidx.seg);
 	free(h->ipidx.cells);
 	memset(h, 0, sizeof *h);
@@ -193,7 +234,25 @@ static int push_u32(uint32_t **v, size_t *n, uint32_t x)
 	return 0;
 }
 
-static enum ks_status build_db(struct ki_set *s, int hook, int buf,
+/* Add rule `idx` to the lists of family `fam` of the classes `pcs`. */
+static int always_add(struct ki_hookc *hc, int fam, unsigned pcs, uint32_t idx)
+{
+	for (int k = 0; k < KI_PC_COUNT; k++)
+		if ((pcs & 1u << k) &&
+		    push_u32(&hc->always[fam][k], &hc->nalways[fam][k], idx) != 0)
+			return -1;
+	return 0;
+}
+
+/* Whether the fast pattern of r goes into the database of (hook, buf,
+ * protocol class pc, -1 for every class). */
+static int in_db(const struct ki_rule *r, int hook, int buf, int pc)
+{
+	return r->hook == hook && r->fast >= 0 && r->sm[r->fast].buf == buf &&
+	       (pc < 0 || (proto_classes(r) & 1u << pc));
+}
+
+static enum ks_status build_db(struct ki_set *s, int hook, int buf, int pc,
 			       struct ki_hookdb *d, struct ks_err *err)
 {
 	size_t n = 0;
@@ -206,10 +265,11 @@ static enum ks_status build_db(struct ki_set *s, int hook, int buf,
 	for (size_t i = 0; i < s->n; i++) {
 		const struct ki_rule *r = s->rules[i];
 
-		if (r->hook == hook && r->fast >= 0 && r->sm[r->fast].buf == buf)
+		if (in_db(r, hook, buf, pc))
 			n++;
 	}
 	d->buf = buf;
+	d->pc = pc;
 	pats = malloc(n * sizeof *pats);
 	lens = malloc(n * sizeof *lens);
 	flags = malloc(n * sizeof *flags);
@@ -224,7 +284,7 @@ static enum ks_status build_db(struct ki_set *s, int hook, int buf,
 		const struct ki_rule *r = s->rules[i];
 		const struct ki_sm *sm;
 
-		if (r->hook != hook || r->fast < 0 || r->sm[r->fast].buf != buf)
+		if (!in_db(r, hook, buf, pc))
 			continue;
 		sm = &r->sm[r->fast];
 		if (sm->flags & KI_F_FAST_CHOP) {
@@ -234,6 +294,8 @@ static enum ks_status build_db(struct ki_set *s, int hook, int buf,
 			pats[d->n] = (const char *)sm->u.c.pat;
 			lens[d->n] = sm->u.c.len;
 		}
+		if (lens[d->n] > d->maxlen)
+			d->maxlen = lens[d->n];
 		flags[d->n] = HS_FLAG_SINGLEMATCH |
 			      ((sm->flags & KI_F_NOCASE) ? HS_FLAG_CASELESS : 0);
 		ids[d->n] = (unsigned)d->n;
@@ -252,6 +314,101 @@ out:
 	free(flags);
 	free(ids);
 	return st;
+}
+
+/* The databases to build, shared by the compiling threads. */
+struct job {
+	struct ki_hookdb *db;
+	int hook;
+	size_t size;                 /* its rules */
+};
+
+struct jobs {
+	struct ki_set *s;
+	struct job *v;
+	size_t n;
+	atomic_size_t next;
+	pthread_mutex_t lock;
+	enum ks_status st;           /* the first failure */
+	struct ks_err err;
+};
+
+static void *build_worker(void *arg)
+{
+	struct jobs *j = arg;
+	size_t i;
+
+	while ((i = atomic_fetch_add(&j->next, 1)) < j->n) {
+		struct ki_hookdb *d = j->v[i].db;
+		struct ks_err e;
+		enum ks_status st = build_db(j->s, j->v[i].hook, d->buf, d->pc, d, &e);
+
+		if (st != KS_OK) {
+			pthread_mutex_lock(&j->lock);
+			if (j->st == KS_OK) {
+				j->st = st;
+				j->err = e;
+			}
+			pthread_mutex_unlock(&j->lock);
+		}
+	}
+	return NULL;
+}
+
+static int cmp_job_size(const void *a, const void *b)
+{
+	size_t x = ((const struct job *)a)->size, y = ((const struct job *)b)->size;
+
+	return x > y ? -1 : x < y;
+}
+
+/* Build every prefilter database.  Compiling is most of the time a rule
+ * set takes to load and the databases are independent: they are built
+ * by one thread per processor (up to 8), the largest first so that the
+ * last to finish is a small one.  Matching stays single-threaded. */
+static enum ks_status build_all(struct ki_set *s, struct ki_compiled *c,
+				struct ks_err *err)
+{
+	struct jobs j;
+	pthread_t th[8];
+	size_t nth = 0, total = 0;
+	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+
+	memset(&j, 0, sizeof j);
+	j.s = s;
+	for (int h = 0; h < KI_H_COUNT; h++)
+		total += c->h[h].ndbs;
+	if (total == 0)
+		return KS_OK;
+	j.v = calloc(total, sizeof *j.v);
+	if (j.v == NULL)
+		return ks_err_set(err, KS_ERR_NOMEM, "out of memory");
+	for (int h = 0; h < KI_H_COUNT; h++)
+		for (size_t i = 0; i < c->h[h].ndbs; i++) {
+			struct job *jb = &j.v[j.n++];
+
+			jb->db = &c->h[h].dbs[i];
+			jb->hook = h;
+			for (size_t k = 0; k < s->n; k++)
+				jb->size += in_db(s->rules[k], h, jb->db->buf, jb->db->pc);
+		}
+	qsort(j.v, j.n, sizeof *j.v, cmp_job_size);
+	atomic_init(&j.next, 0);
+	pthread_mutex_init(&j.lock, NULL);
+	for (long i = 1; i < ncpu && i < 8 && (size_t)i < j.n; i++)
+		if (pthread_create(&th[nth], NULL, build_worker, &j) == 0)
+			nth++;
+	build_worker(&j);
+	for (size_t i = 0; i < nth; i++)
+		pthread_join(th[i], NULL);
+	pthread_mutex_destroy(&j.lock);
+	free(j.v);
+	if (j.st != KS_OK) {
+		if (err != NULL)
+			*err = j.err;
+		return j.st;
+	}
+	return KS_OK;
 }
 
 static int cmp_order(const void *a, const void *b, void *ctx)
@@ -298,81 +455,108 @@ enum ks_status ki_set_compile(struct ki_set *s, struct ks_err *err)
 	}
 	for (int h = 0; h < KI_H_COUNT && st == KS_OK; h++) {
 		struct ki_hookc *hc = &c->h[h];
-		unsigned char used[KI_B_MAX];
+		unsigned used[KI_B_MAX];     /* protocol classes per buffer */
 		struct span *sp = NULL;
 		size_t nsp = 0, capsp = 0;
 		uint32_t *ipr = NULL;
 		size_t nipr = 0;
 
 		memset(used, 0, sizeof used);
+		/* The rules in index order, so that every list comes out
+		 * sorted. */
 		for (size_t i = 0; i < s->n && st == KS_OK; i++) {
-			const struct ki_rule *r = s->rules[i];
+			const struct ki_rule *r = s->rules[c->order[i]];
 			const struct ki_addrs *side;
 			uint64_t a, b;
+			unsigned pcs;
 
 			if (r->hook != h)
 				continue;
+			hc->used = 1;
+			pcs = proto_classes(r);
 			if (r->fast >= 0) {
-				used[r->sm[r->fast].buf] = 1;
+				used[r->sm[r->fast].buf] |= pcs;
 				continue;
 			}
-			a = h == KI_H_PACKET ? v4_span(&r->src) : 0;
-			b = h == KI_H_PACKET ? v4_span(&r->dst) : 0;
-			side = (a != 0 && (b == 0 || a <= b)) ? &r->src :
-			       b != 0 ? &r->dst : NULL;
-			if (side != NULL && (side == &r->src ? a : b) <= (1u << 24)) {
-				for (size_t k = 0; k < side->pos.nv4; k++) {
-					if (nsp == capsp) {
-						size_t ncap = capsp ? capsp * 2 : 256;
-						struct span *ns = realloc(sp, ncap * sizeof *ns);
-
-						if (ns == NULL) {
-							st = ks_err_set(err, KS_ERR_NOMEM,
-									"out of memory");
-							break;
-						}
-						sp = ns;
-						capsp = ncap;
-					}
-					sp[nsp].lo = side->pos.v4[k].lo;
-					sp[nsp].hi = side->pos.v4[k].hi;
-					sp[nsp++].rule = r->index;
-				}
-				if (push_u32(&ipr, &nipr, r->index) != 0)
+			a = v4_span(&r->src);
+			b = v4_span(&r->dst);
+			side = a <= b ? &r->src : &r->dst;
+			if ((a <= b ? a : b) > (1u << 24)) {
+				/* Any address, or too wide a list to index. */
+				if (always_add(hc, 0, pcs, r->index) != 0 ||
+				    always_add(hc, 1, pcs, r->index) != 0)
 					st = ks_err_set(err, KS_ERR_NOMEM, "out of memory");
-			} else if (push_u32(&hc->always, &hc->nalways, r->index) != 0) {
-				st = ks_err_set(err, KS_ERR_NOMEM, "out of memory");
+				continue;
 			}
+			for (size_t k = 0; k < side->pos.nv4 && st == KS_OK; k++) {
+				if (nsp == capsp) {
+					size_t ncap = capsp ? capsp * 2 : 256;
+					struct span *ns = realloc(sp, ncap * sizeof *ns);
+
+					if (ns == NULL) {
+						st = ks_err_set(err, KS_ERR_NOMEM,
+								"out of memory");
+						break;
+					}
+					sp = ns;
+					capsp = ncap;
+				}
+				sp[nsp].lo = side->pos.v4[k].lo;
+				sp[nsp].hi = side->pos.v4[k].hi;
+				sp[nsp++].rule = r->index;
+			}
+			if (side->pos.nv4 > 0 && push_u32(&ipr, &nipr, r->index) != 0)
+				st = ks_err_set(err, KS_ERR_NOMEM, "out of memory");
+			/* Only IPv6 traffic can match its IPv6 networks. */
+			if (st == KS_OK && side->pos.nv6 > 0 &&
+			    always_add(hc, 1, pcs, r->index) != 0)
+				st = ks_err_set(err, KS_ERR_NOMEM, "out of memory");
 		}
 		if (st == KS_OK && nsp > 0 && ipidx_build(&hc->ipidx, sp, nsp) != 0) {
-			/* Too big a table: those rules are tried on every
-			 * packet instead. */
+			/* Too big a table: those rules are tried on all IPv4
+			 * traffic instead. */
 			free(hc->ipidx.seg);
 			free(hc->ipidx.cells);
 			memset(&hc->ipidx, 0, sizeof hc->ipidx);
-			for (size_t k = 0; k < nipr && st == KS_OK; k++)
-				if (push_u32(&hc->always, &hc->nalways, ipr[k]) != 0)
+			for (size_t k = 0; k < nipr && st == KS_OK; k++) {
+				const struct ki_rule *ir = s->rules[c->order[ipr[k]]];
+
+				if (always_add(hc, 0, proto_classes(ir), ipr[k]) != 0)
 					st = ks_err_set(err, KS_ERR_NOMEM,
 							"out of memory");
+			}
+			for (int k = 0; k < KI_PC_COUNT && st == KS_OK; k++)
+				qsort(hc->always[0][k], hc->nalways[0][k],
+				      sizeof (uint32_t), cmp_u32);
 		}
 		free(sp);
 		free(ipr);
-		for (int b = 0; b < KI_B_MAX && st == KS_OK; b++) {
-			struct ki_hookdb *nd;
+		/* Packets get a database per protocol class, so that a TCP
+		 * packet is not scanned for the patterns of UDP rules; the
+		 * other places see one protocol or two. */
+		for (int bf = 0; bf < KI_B_MAX && st == KS_OK; bf++) {
+			for (int pc = h == KI_H_PACKET ? 0 : -1;
+			     pc < (h == KI_H_PACKET ? KI_PC_COUNT : 0) && st == KS_OK;
+			     pc++) {
+				struct ki_hookdb *nd;
 
-			if (!used[b])
-				continue;
-			nd = realloc(hc->dbs, (hc->ndbs + 1) * sizeof *nd);
-			if (nd == NULL) {
-				st = ks_err_set(err, KS_ERR_NOMEM, "out of memory");
-				break;
+				if (pc < 0 ? used[bf] == 0 : !(used[bf] & 1u << pc))
+					continue;
+				nd = realloc(hc->dbs, (hc->ndbs + 1) * sizeof *nd);
+				if (nd == NULL) {
+					st = ks_err_set(err, KS_ERR_NOMEM, "out of memory");
+					break;
+				}
+				hc->dbs = nd;
+				memset(&nd[hc->ndbs], 0, sizeof *nd);
+				nd[hc->ndbs].buf = bf;
+				nd[hc->ndbs].pc = pc;
+				hc->ndbs++;
 			}
-			hc->dbs = nd;
-			memset(&nd[hc->ndbs], 0, sizeof *nd);
-			st = build_db(s, h, b, &nd[hc->ndbs], err);
-			hc->ndbs++;
 		}
 	}
+	if (st == KS_OK)
+		st = build_all(s, c, err);
 	if (st != KS_OK) {
 		ki_compiled_free(c);
 		return st;

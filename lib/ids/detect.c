@@ -18,16 +18,38 @@
 
 #define MAX_FLOWBITS 256             /* names set in one flow */
 #define SNI_KEEP 256
+#define MAX_PENDING 128              /* prefilter hits kept per stream direction */
 
+/* The stream window of one direction: the last stream_window bytes are
+ * the window, and the buffer has as much again behind them so that new
+ * bytes are appended in place and the window moved back only once per
+ * stream_window bytes. */
 struct win {
 	uint8_t *p;
-	size_t n;
+	size_t n, cap;
+};
+
+/* A rule whose fast pattern was seen in a stream direction: it stays a
+ * candidate while that may still lie in the window, so that only the new
+ * bytes need the prefilter (with the longest pattern's length before
+ * them). */
+struct pend_ent {
+	uint32_t rule;
+	uint64_t until;              /* the end of the bytes it was found in */
+};
+
+struct pend {
+	struct pend_ent *v;
+	uint32_t n;
+	uint32_t setgen;             /* the set the rule numbers belong to */
+	int full;                    /* lost some: scan the whole window */
 };
 
 struct fstate {
 	uint32_t *bits;              /* sorted flowbit ids */
 	size_t nbits, capbits;
 	struct win w[2];
+	struct pend pend[2];
 	uint64_t off[2];             /* stream bytes seen per direction */
 	int passed;
 	uint8_t sni[SNI_KEEP];
@@ -46,6 +68,7 @@ struct ki_ids {
 	ki_alert_cb cb;
 	void *ctx;
 	struct ki_set *set;
+	uint32_t setgen;             /* counts the swaps */
 	hs_scratch_t *scratch;
 	struct ki_mctx m;
 	struct ks_u64map flows;      /* flow id -> fstate */
@@ -93,9 +116,11 @@ struct ki_ids *ki_ids_new(const struct ki_ids_conf *c, ki_alert_cb cb,
 static void fstate_free(struct ki_ids *ids, struct fstate *fs)
 {
 	for (int d = 0; d < 2; d++) {
-		if (fs->w[d].p != NULL)
-			ids->win_mem -= ids->c.stream_window;
+		ids->win_mem -= fs->w[d].cap;
 		free(fs->w[d].p);
+		if (fs->pend[d].v != NULL)
+			ids->win_mem -= MAX_PENDING * sizeof *fs->pend[d].v;
+		free(fs->pend[d].v);
 	}
 	free(fs->bits);
 	free(fs);
@@ -152,6 +177,7 @@ int ki_ids_swap(struct ki_ids *ids, struct ki_set *s, struct ki_set **old)
 	ids->stamp = stamp;
 	ids->cand = cand;
 	ids->gen = 0;
+	ids->setgen++;
 	*old = ids->set;
 	ids->set = s;
 	return 0;
@@ -380,6 +406,10 @@ struct ev {
 	size_t plen;
 	uint64_t base;
 	size_t min_end;
+	/* Stream data: the prefilter starts at payload + scan_off, and the
+	 * rules it found before are in pend (NULL without flow state). */
+	size_t scan_off;
+	struct pend *pend;
 	int drop, nalerts, stop;
 };
 
@@ -419,15 +449,15 @@ static int ports_ok(const struct ki_ports *p, uint8_t proto, uint16_t port)
 	return ki_ports_match(p, port);
 }
 
+/* Ports first: they are cheaper than address lists. */
 static int header_ok(const struct ki_rule *r, const struct ki_alert *a)
 {
-	if (ki_addrs_match(&r->src, &a->src) && ki_addrs_match(&r->dst, &a->dst) &&
-	    ports_ok(&r->sp, a->proto, a->sport) && ports_ok(&r->dp, a->proto, a->dport))
+	if (ports_ok(&r->sp, a->proto, a->sport) && ports_ok(&r->dp, a->proto, a->dport) &&
+	    ki_addrs_match(&r->src, &a->src) && ki_addrs_match(&r->dst, &a->dst))
 		return 1;
-	return r->bidir && ki_addrs_match(&r->src, &a->dst) &&
-	       ki_addrs_match(&r->dst, &a->src) &&
-	       ports_ok(&r->sp, a->proto, a->dport) &&
-	       ports_ok(&r->dp, a->proto, a->sport);
+	return r->bidir && ports_ok(&r->sp, a->proto, a->dport) &&
+	       ports_ok(&r->dp, a->proto, a->sport) &&
+	       ki_addrs_match(&r->src, &a->dst) && ki_addrs_match(&r->dst, &a->src);
 }
 
 static int flow_ok(const struct ki_rule *r, const struct ev *e)
@@ -540,9 +570,10 @@ static void confirm(struct ev *e, const struct ki_rule *r)
 {
 	struct ki_ids *ids = e->ids;
 
-	if (!proto_ok(r, e) || !header_ok(r, &e->a) || !flow_ok(r, e) ||
+	/* The cheap tests first; none of them changes state. */
+	if (!proto_ok(r, e) || !flow_ok(r, e) ||
 	    (e->hook == KI_H_PACKET && !packet_ok(r, e->a.p)) ||
-	    !flowbits_ok(r, e->fs) || !buffers_ok(e, r))
+	    !header_ok(r, &e->a) || !flowbits_ok(r, e->fs) || !buffers_ok(e, r))
 		return;
 	/* Flowbits change whether or not the rule alerts. */
 	if (r->nfb > 0) {
@@ -599,13 +630,12 @@ static int on_hs(unsigned id, unsigned long long from, unsigned long long to,
 	return 0;
 }
 
-static void add_cand(struct ki_ids *ids, const uint32_t *v, size_t n)
+static void add_cand(struct ki_ids *ids, uint32_t r)
 {
-	for (size_t i = 0; i < n; i++)
-		if (ids->stamp[v[i]] != ids->gen) {
-			ids->stamp[v[i]] = ids->gen;
-			ids->cand[ids->ncand++] = v[i];
-		}
+	if (ids->stamp[r] != ids->gen) {
+		ids->stamp[r] = ids->gen;
+		ids->cand[ids->ncand++] = r;
+	}
 }
 
 static int cmp_u32(const void *a, const void *b)
@@ -615,17 +645,113 @@ static int cmp_u32(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
+static void sort_u32(uint32_t *v, size_t n)
+{
+	/* The prefilter usually finds a handful of rules: insertion sort
+	 * then, qsort when a payload made many. */
+	if (n > 32) {
+		qsort(v, n, sizeof *v, cmp_u32);
+		return;
+	}
+	for (size_t i = 1; i < n; i++) {
+		uint32_t x = v[i];
+		size_t k = i;
+
+		for (; k > 0 && v[k - 1] > x; k--)
+			v[k] = v[k - 1];
+		v[k] = x;
+	}
+}
+
+/* The rules found in the stream before these bytes that may still be in
+ * the window become candidates again; then the list is made of those
+ * and of the new hits (cand[0..nnew)), found in bytes ending at `end`.
+ * Past MAX_PENDING the list is dropped and the next call scans the whole
+ * window, which finds them again. */
+static void pend_update(struct ki_ids *ids, struct pend *pd, size_t nnew,
+			uint64_t win_start, uint64_t end)
+{
+	uint32_t keep = 0;
+
+	if (pd->setgen != ids->setgen || pd->full)
+		pd->n = 0;
+	for (uint32_t i = 0; i < pd->n; i++) {
+		struct pend_ent x = pd->v[i];
+
+		if (x.until <= win_start || ids->stamp[x.rule] == ids->gen)
+			continue;
+		add_cand(ids, x.rule);
+		pd->v[keep++] = x;
+	}
+	pd->n = keep;
+	pd->setgen = ids->setgen;
+	pd->full = 0;
+	if (nnew == 0)
+		return;
+	if (pd->v == NULL) {
+		if (ids->win_mem + MAX_PENDING * sizeof *pd->v > ids->c.stream_mem ||
+		    (pd->v = malloc(MAX_PENDING * sizeof *pd->v)) == NULL) {
+			pd->full = 1;
+			return;
+		}
+		ids->win_mem += MAX_PENDING * sizeof *pd->v;
+	}
+	if (pd->n + nnew > MAX_PENDING) {
+		pd->n = 0;
+		pd->full = 1;
+		return;
+	}
+	for (size_t i = 0; i < nnew; i++) {
+		pd->v[pd->n].rule = ids->cand[i];
+		pd->v[pd->n++].until = end;
+	}
+}
+
+struct list {
+	const uint32_t *v;
+	size_t n;
+};
+
+/* Confirm the candidates of the sorted lists in evaluation order, each
+ * once. */
+static void confirm_lists(struct ev *e, struct list *l, int nl)
+{
+	struct ki_set *s = e->ids->set;
+	size_t at[4] = { 0, 0, 0, 0 };
+	uint64_t last = UINT64_MAX;
+
+	while (!e->stop) {
+		uint32_t best = UINT32_MAX;
+		int bi = -1;
+
+		for (int k = 0; k < nl; k++)
+			if (at[k] < l[k].n && (bi < 0 || l[k].v[at[k]] < best)) {
+				best = l[k].v[at[k]];
+				bi = k;
+			}
+		if (bi < 0)
+			break;
+		at[bi]++;
+		if (best == last)
+			continue;
+		last = best;
+		confirm(e, s->rules[s->comp->order[best]]);
+	}
+}
+
 static int run(struct ev *e)
 {
 	struct ki_ids *ids = e->ids;
 	struct ki_set *s = ids->set;
 	const struct ki_hookc *hc;
+	struct list l[4];
+	int nl = 0, fam, pc;
 
 	if (s == NULL || s->n == 0)
 		return 0;
 	e->a.hook = e->hook;
 	hc = &s->comp->h[e->hook];
-	if (hc->ndbs == 0 && hc->nalways == 0 && hc->ipidx.nseg == 0)
+	if (!hc->used)
 		return 0;
 	if (e->fs == NULL)
 		e->fs = fstate(ids, e->a.f, 0);
@@ -636,16 +762,19 @@ static int run(struct ev *e)
 		ids->gen = 1;
 	}
 	ids->ncand = 0;
+	pc = ki_proto_class(e->a.proto);
 	for (size_t i = 0; i < hc->ndbs; i++) {
 		const struct ki_hookdb *d = &hc->dbs[i];
 		struct scan_ctx sc = { ids, d->rules };
 		const uint8_t *p;
 		size_t n;
 
+		if (d->pc >= 0 && d->pc != pc)
+			continue;
 		if (d->buf == KI_B_PAYLOAD && (e->hook == KI_H_PACKET ||
 					       e->hook == KI_H_STREAM)) {
-			p = e->payload;
-			n = e->plen;
+			p = e->payload + e->scan_off;
+			n = e->plen - e->scan_off;
 		} else if (ki_bufs_get(&ids->bufs, d->buf, &p, &n) != 0) {
 			continue;
 		}
@@ -654,19 +783,19 @@ static int run(struct ev *e)
 		hs_scan(d->db, (const char *)p, (unsigned)n, 0, ids->scratch,
 			on_hs, &sc);
 	}
-	add_cand(ids, hc->always, hc->nalways);
-	if (hc->ipidx.nseg > 0) {
-		size_t n;
-		const uint32_t *v = ki_ipidx_find(&hc->ipidx, &e->a.src, &n);
-
-		add_cand(ids, v, n);
-		v = ki_ipidx_find(&hc->ipidx, &e->a.dst, &n);
-		add_cand(ids, v, n);
+	if (e->pend != NULL)
+		pend_update(ids, e->pend, ids->ncand, e->base, e->base + e->plen);
+	sort_u32(ids->cand, ids->ncand);
+	l[nl++] = (struct list){ ids->cand, ids->ncand };
+	fam = e->a.src.family == 6;
+	l[nl++] = (struct list){ hc->always[fam][pc], hc->nalways[fam][pc] };
+	if (hc->ipidx.nseg > 0 && !fam) {
+		l[nl].v = ki_ipidx_find(&hc->ipidx, &e->a.src, &l[nl].n);
+		nl++;
+		l[nl].v = ki_ipidx_find(&hc->ipidx, &e->a.dst, &l[nl].n);
+		nl++;
 	}
-	if (ids->ncand > 1)
-		qsort(ids->cand, ids->ncand, sizeof *ids->cand, cmp_u32);
-	for (size_t i = 0; i < ids->ncand && !e->stop; i++)
-		confirm(e, s->rules[s->comp->order[ids->cand[i]]]);
+	confirm_lists(e, l, nl);
 	return e->drop;
 }
 
@@ -711,48 +840,83 @@ int ki_ids_packet(struct ki_ids *ids, struct kn_flow *f, int dir,
 	return run(&e);
 }
 
-/* Keep the last stream_window bytes of what was inspected. */
-static void keep_tail(struct ki_ids *ids, struct fstate *fs, int dir,
-		      const uint8_t *p, size_t n)
+/*
+ * Append the new bytes to the direction's window and return the window
+ * followed by them, contiguous, with the window's length in *wn.  A run
+ * of bytes longer than the buffer's free room goes through the scratch
+ * buffer instead, and the window keeps its tail.  Without a window (cap
+ * reached) the bytes are returned alone.
+ */
+static const uint8_t *win_add(struct ki_ids *ids, struct win *w,
+			      const uint8_t *data, size_t len, size_t *wn)
 {
-	struct win *w = &fs->w[dir];
-	size_t W = ids->c.stream_window;
+	size_t W = ids->c.stream_window, keep;
 
+	*wn = 0;
 	if (W == 0)
-		return;
+		return data;
 	if (w->p == NULL) {
-		if (ids->win_mem + W > ids->c.stream_mem) {
+		if (ids->win_mem + 2 * W > ids->c.stream_mem) {
 			ids->st.window_drops++;
-			return;
+			return data;
 		}
-		w->p = malloc(W);
+		w->p = malloc(2 * W);
 		if (w->p == NULL)
-			return;
-		ids->win_mem += W;
+			return data;
+		w->cap = 2 * W;
+		ids->win_mem += w->cap;
 	}
-	if (n > W) {
-		p += n - W;
-		n = W;
+	keep = w->n < W ? w->n : W;
+	if (w->n + len > w->cap && w->n > keep) {
+		memmove(w->p, w->p + w->n - keep, keep);
+		w->n = keep;
 	}
-	memmove(w->p, p, n);
-	w->n = n;
+	*wn = keep;
+	if (w->n + len <= w->cap) {
+		memcpy(w->p + w->n, data, len);
+		w->n += len;
+		return w->p + w->n - len - keep;
+	}
+	ks_buf_reset(&ids->winbuf);
+	if (ks_buf_append(&ids->winbuf, w->p + w->n - keep, keep) != KS_OK ||
+	    ks_buf_append(&ids->winbuf, data, len) != KS_OK) {
+		*wn = 0;
+		w->n = 0;
+		return data;
+	}
+	w->n = ids->winbuf.len < W ? ids->winbuf.len : W;
+	memcpy(w->p, ids->winbuf.data + ids->winbuf.len - w->n, w->n);
+	return ids->winbuf.data;
+}
+
+/* The longest fast pattern of the stream's prefilter. */
+static size_t stream_maxlen(const struct ki_hookc *hc)
+{
+	size_t m = 0;
+
+	for (size_t i = 0; i < hc->ndbs; i++)
+		if (hc->dbs[i].buf == KI_B_PAYLOAD && hc->dbs[i].maxlen > m)
+			m = hc->dbs[i].maxlen;
+	return m;
 }
 
 int ki_ids_stream(struct ki_ids *ids, struct kn_flow *f, int dir,
 		  const uint8_t *data, size_t len, const struct kn_pkt *p)
 {
+	const struct ki_hookc *hc;
 	struct ev e;
 	struct fstate *fs;
-	int drop;
+	size_t wn;
 
-	if (ids->set == NULL || ids->set->comp->h[KI_H_STREAM].ndbs +
-	    ids->set->comp->h[KI_H_STREAM].nalways == 0)
+	if (ids->set == NULL || !ids->set->comp->h[KI_H_STREAM].used)
 		return 0;
+	hc = &ids->set->comp->h[KI_H_STREAM];
 	fs = fstate(ids, f, 1);
 	if (data == NULL) {
 		/* A hole: what follows does not continue the window. */
 		if (fs != NULL) {
 			fs->w[dir].n = 0;
+			fs->pend[dir].n = 0;
 			fs->off[dir] += len;
 		}
 		return 0;
@@ -761,29 +925,32 @@ int ki_ids_stream(struct ki_ids *ids, struct kn_flow *f, int dir,
 	e.ids = ids;
 	e.hook = KI_H_STREAM;
 	e.fs = fs;
-	if (fs != NULL && fs->w[dir].n > 0) {
-		ks_buf_reset(&ids->winbuf);
-		if (ks_buf_append(&ids->winbuf, fs->w[dir].p, fs->w[dir].n) != KS_OK ||
-		    ks_buf_append(&ids->winbuf, data, len) != KS_OK)
-			return 0;
-		e.payload = ids->winbuf.data;
-		e.plen = ids->winbuf.len;
-		e.min_end = fs->w[dir].n;
-		e.base = fs->off[dir] - fs->w[dir].n;
-	} else {
-		e.payload = data;
-		e.plen = len;
+	ki_bufs_reset(&ids->bufs);
+	if (fs == NULL) {
 		/* Without state the offset is unknown: rules anchored at the
 		 * start of the stream cannot be placed and do not match. */
-		e.base = fs != NULL ? fs->off[dir] : (uint64_t)1 << 40;
+		e.payload = data;
+		e.plen = len;
+		e.base = (uint64_t)1 << 40;
+		return run(&e);
 	}
-	ki_bufs_reset(&ids->bufs);
-	drop = run(&e);
-	if (fs != NULL) {
-		keep_tail(ids, fs, dir, e.payload, e.plen);
-		fs->off[dir] += len;
+	e.payload = win_add(ids, &fs->w[dir], data, len, &wn);
+	e.plen = wn + len;
+	e.min_end = wn;
+	e.base = fs->off[dir] - wn;
+	/* A fast pattern that ends in the new bytes starts at most its
+	 * length before them; one that ends before them was found by an
+	 * earlier call and is in the pending list (unless that overflowed
+	 * or the set changed: then the whole window is scanned). */
+	e.pend = &fs->pend[dir];
+	if (!e.pend->full && e.pend->setgen == ids->setgen) {
+		size_t back = stream_maxlen(hc);
+
+		back = back > 0 ? back - 1 : 0;
+		e.scan_off = wn > back ? wn - back : 0;
 	}
-	return drop;
+	fs->off[dir] += len;
+	return run(&e);
 }
 
 int ki_ids_http_request(struct ki_ids *ids, struct kn_flow *f,
@@ -840,8 +1007,7 @@ int ki_ids_tls_hello(struct ki_ids *ids, struct kn_flow *f,
 
 	/* The name is kept for rules that also look at the certificate. */
 	if (h->has_sni && h->sni.n > 0 && ids->set != NULL &&
-	    (ids->set->comp->h[KI_H_TLS_CERT].ndbs > 0 ||
-	     ids->set->comp->h[KI_H_TLS_CERT].nalways > 0) &&
+	    ids->set->comp->h[KI_H_TLS_CERT].used &&
 	    (fs = fstate(ids, f, 1)) != NULL) {
 		fs->nsni = h->sni.n < SNI_KEEP ? h->sni.n : SNI_KEEP;
 		memcpy(fs->sni, h->sni.p, fs->nsni);

@@ -471,3 +471,170 @@ TEST(ids_runtime_packet_keywords)
 	CHECK_INT(t.rec.sid[1], 53);
 	rt_free(&t);
 }
+
+/* The stream prefilter looks only at the new bytes (and the longest
+ * pattern's length before them): a rule whose fast pattern came in an
+ * earlier segment must still be confirmed when the rest of it arrives,
+ * once; a hole, many pending rules and a reload must not lose it. */
+TEST(ids_runtime_stream_pending)
+{
+	struct rt t;
+	struct kn_flow f;
+	struct kn_pkt p;
+	char rules[64 * 200], big[10000];
+	size_t o = 0;
+	struct ki_ids_stats st0, st1;
+
+	o += (size_t)snprintf(rules + o, sizeof rules - o,
+		"alert tcp any any -> any any (content:\"LONGMARKER\"; content:\"END\"; distance:0; sid:60;)\n"
+		"alert tcp any any -> any any (content:\"SPANNING-PATTERN\"; sid:61;)\n");
+	/* More rules hit by one segment than the pending list keeps. */
+	for (int i = 0; i < 150; i++)
+		o += (size_t)snprintf(rules + o, sizeof rules - o,
+			"alert tcp any any -> any any (content:\"K%03d\"; content:\"FIN\"; distance:0; sid:%d;)\n",
+			i, 1000 + i);
+	REQUIRE(rt_init(&t, rules) == 0);
+	flow_init(&f, 6, 9);
+	pkt_init(&p, &f, "");
+	ki_ids_stream(t.ids, &f, KN_TO_SERVER, (const uint8_t *)"xx LONGMARKER yy", 16, &p);
+	ki_ids_stream(t.ids, &f, KN_TO_SERVER, (const uint8_t *)"filler bytes", 12, &p);
+	CHECK_INT(t.rec.n, 0);
+	ki_ids_stream(t.ids, &f, KN_TO_SERVER, (const uint8_t *)"the END", 7, &p);
+	REQUIRE(t.rec.n == 1);
+	CHECK_INT(t.rec.sid[0], 60);
+	ki_ids_stream(t.ids, &f, KN_TO_SERVER, (const uint8_t *)"no more", 7, &p);
+	CHECK_INT(t.rec.n, 1);
+	/* A pattern over three segments, the middle one shorter than it. */
+	ki_ids_stream(t.ids, &f, KN_TO_SERVER, (const uint8_t *)"SPANN", 5, &p);
+	ki_ids_stream(t.ids, &f, KN_TO_SERVER, (const uint8_t *)"ING-", 4, &p);
+	ki_ids_stream(t.ids, &f, KN_TO_SERVER, (const uint8_t *)"PATTERN", 7, &p);
+	REQUIRE(t.rec.n == 2);
+	CHECK_INT(t.rec.sid[1], 61);
+	/* Over the window's length, the marker falls out of it. */
+	memset(big, 'z', sizeof big);
+	ki_ids_stream(t.ids, &f, KN_TO_SERVER, (const uint8_t *)"LONGMARKER", 10, &p);
+	ki_ids_stream(t.ids, &f, KN_TO_SERVER, (const uint8_t *)big, 5000, &p);
+	ki_ids_stream(t.ids, &f, KN_TO_SERVER, (const uint8_t *)"END", 3, &p);
+	CHECK_INT(t.rec.n, 2);
+	/* A run longer than the window's room, with the pattern across its
+	 * end and the next bytes. */
+	memcpy(big + sizeof big - 8, "SPANNING", 8);
+	ki_ids_stream(t.ids, &f, KN_TO_SERVER, (const uint8_t *)big, sizeof big, &p);
+	ki_ids_stream(t.ids, &f, KN_TO_SERVER, (const uint8_t *)"-PATTERN", 8, &p);
+	REQUIRE(t.rec.n == 3);
+	CHECK_INT(t.rec.sid[2], 61);
+	/* 150 markers in one segment, the end in the next: all found (32
+	 * alerts, the cap per packet, and the rest counted). */
+	t.rec.n = 0;
+	ki_ids_get_stats(t.ids, &st0);
+	o = 0;
+	for (int i = 0; i < 150; i++)
+		o += (size_t)snprintf(big + o, sizeof big - o, "K%03d ", i);
+	ki_ids_stream(t.ids, &f, KN_TO_CLIENT, (const uint8_t *)big, o, &p);
+	CHECK_INT(t.rec.n, 0);
+	ki_ids_stream(t.ids, &f, KN_TO_CLIENT, (const uint8_t *)"FIN", 3, &p);
+	CHECK_INT(t.rec.n, 32);
+	ki_ids_get_stats(t.ids, &st1);
+	CHECK_INT(st1.alerts - st0.alerts, 32);
+	CHECK_INT(st1.alerts_capped - st0.alerts_capped, 118);
+	/* After a hole the earlier marker does not count. */
+	t.rec.n = 0;
+	ki_ids_stream(t.ids, &f, KN_TO_CLIENT, (const uint8_t *)"LONGMARKER", 10, &p);
+	ki_ids_stream(t.ids, &f, KN_TO_CLIENT, NULL, 10, &p);
+	ki_ids_stream(t.ids, &f, KN_TO_CLIENT, (const uint8_t *)"END", 3, &p);
+	CHECK_INT(t.rec.n, 0);
+	/* A reload between the marker and the end: the new set's rule (in
+	 * another place of the order) is found. */
+	ki_ids_stream(t.ids, &f, KN_TO_CLIENT, (const uint8_t *)"LONGMARKER", 10, &p);
+	{
+		struct ki_set *s2 = ki_set_new(t.v, t.c, t.nm), *old = NULL;
+		struct ks_err err;
+		const char *r2 = "alert tcp any any -> any any (content:\"ZZZZZZ\"; sid:70;)\n"
+			"alert tcp any any -> any any (content:\"LONGMARKER\"; content:\"END\"; distance:0; sid:71;)\n";
+
+		REQUIRE(ki_set_load_string(s2, r2, strlen(r2), "t2", &err) == KS_OK);
+		REQUIRE(ki_set_compile(s2, &err) == KS_OK);
+		REQUIRE(ki_ids_swap(t.ids, s2, &old) == 0);
+		CHECK(old == t.s);
+		ki_ids_stream(t.ids, &f, KN_TO_CLIENT, (const uint8_t *)"END", 3, &p);
+		REQUIRE(t.rec.n == 1);
+		CHECK_INT(t.rec.sid[0], 71);
+		REQUIRE(ki_ids_swap(t.ids, t.s, &old) == 0);
+		ki_set_free(s2);
+	}
+	ki_ids_flow_end(t.ids, &f);
+	rt_free(&t);
+}
+
+/* Rules without a fast pattern are grouped by protocol and address
+ * family, and those naming addresses are found through the address
+ * table: each must still fire exactly where its header matches. */
+TEST(ids_runtime_groups)
+{
+	struct rt t;
+	struct kn_pkt p;
+	struct kn_flow f;
+
+	REQUIRE(rt_init(&t,
+		"alert udp any any -> any any (dsize:>0; sid:80;)\n"
+		"alert icmp any any -> any any (itype:8; sid:81;)\n"
+		"alert tcp [10.0.0.1,2001:db8::1] any -> any any (sid:83;)\n"
+		"alert tcp [2001:db8::2] any -> any any (sid:84;)\n"
+		"alert udp any any -> any any (content:\"udponly\"; sid:85;)\n"
+		"alert ip any any -> any any (content:\"anyproto\"; sid:86;)\n"
+		"alert tcp any any <> [10.0.0.9] any (sid:87;)\n") == 0);
+	flow_init(&f, 6, 10);
+	pkt_init(&p, &f, "udponly anyproto");
+	/* TCP from 10.0.0.1: the reputation rule and the any-protocol
+	 * content, not the UDP ones. */
+	ki_ids_packet(t.ids, NULL, KN_TO_SERVER, &p);
+	REQUIRE(t.rec.n == 2);
+	CHECK_INT(t.rec.sid[0], 83);
+	CHECK_INT(t.rec.sid[1], 86);
+	/* The same as UDP. */
+	t.rec.n = 0;
+	p.proto = 17;
+	ki_ids_packet(t.ids, NULL, KN_TO_SERVER, &p);
+	REQUIRE(t.rec.n == 3);
+	CHECK_INT(t.rec.sid[0], 80);
+	CHECK_INT(t.rec.sid[1], 85);
+	CHECK_INT(t.rec.sid[2], 86);
+	/* TCP over IPv6 from the listed address; the IPv6-only rule does
+	 * not fire for the other one. */
+	t.rec.n = 0;
+	p.proto = 6;
+	p.ipv = 6;
+	memset(&p.src, 0, sizeof p.src);
+	p.src.family = 6;
+	p.src.b[0] = 0x20;
+	p.src.b[1] = 0x01;
+	p.src.b[2] = 0x0d;
+	p.src.b[3] = 0xb8;
+	p.src.b[15] = 1;
+	p.dst = p.src;
+	p.dst.b[15] = 3;
+	ki_ids_packet(t.ids, NULL, KN_TO_SERVER, &p);
+	REQUIRE(t.rec.n == 2);
+	CHECK_INT(t.rec.sid[0], 83);
+	CHECK_INT(t.rec.sid[1], 86);
+	t.rec.n = 0;
+	p.src.b[15] = 2;
+	ki_ids_packet(t.ids, NULL, KN_TO_SERVER, &p);
+	REQUIRE(t.rec.n == 2);
+	CHECK_INT(t.rec.sid[0], 84);
+	CHECK_INT(t.rec.sid[1], 86);
+	/* Both directions of a bidirectional rule, through the table. */
+	t.rec.n = 0;
+	pkt_init(&p, &f, "");
+	addr4(&p.src, 9);
+	ki_ids_packet(t.ids, NULL, KN_TO_SERVER, &p);
+	addr4(&p.src, 7);
+	addr4(&p.dst, 9);
+	ki_ids_packet(t.ids, NULL, KN_TO_SERVER, &p);
+	addr4(&p.dst, 8);
+	ki_ids_packet(t.ids, NULL, KN_TO_SERVER, &p);
+	REQUIRE(t.rec.n == 2);
+	CHECK_INT(t.rec.sid[0], 87);
+	CHECK_INT(t.rec.sid[1], 87);
+	rt_free(&t);
+}
