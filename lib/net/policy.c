@@ -299,6 +299,10 @@ void kn_policy_defaults(struct kn_policy_conf *c)
 	c->action[KN_AT_UDP_FLOOD] = KN_ACT_BLOCK;
 	c->action[KN_AT_ICMP_FLOOD] = KN_ACT_BLOCK;
 	c->action[KN_AT_ARP_SPOOF] = KN_ACT_ALLOW;
+	/* A rule says itself whether it drops (drop, reject) or only
+	 * alerts, as in Suricata's IPS mode; action.signature makes the
+	 * alert rules drop or block too. */
+	c->action[KN_CLASS_SIGNATURE] = KN_ACT_ALLOW;
 	c->block_us = 60ull * 60 * 1000000;
 	c->max_blocked = 65536;
 	c->monitoring = 0;

@@ -48,7 +48,7 @@ sids() {
 	# The record: Suricata's alert members, the sender's addresses, the
 	# transaction, and what standard mode would have done.
 	a=$(jq -c 'select(.alert.signature_id==2000001)' <<<"$output" | head -n 1)
-	[ "$(jq -r '[.alert.gid, .alert.rev, .alert.signature, .alert.category, .alert.severity, .alert.action, .would, .app_proto, .src_ip, .dest_ip, .dest_port, .proto] | join(" ")' <<<"$a")" = "1 1 lab: uri Misc activity 3 allowed blocked http 10.77.0.20 10.77.0.10 80 TCP" ]
+	[ "$(jq -r '[.alert.gid, .alert.rev, .alert.signature, .alert.category, .alert.severity, .alert.action, .would, .app_proto, .src_ip, .dest_ip, .dest_port, .proto] | join(" ")' <<<"$a")" = "1 1 lab: uri Misc activity 3 allowed allowed http 10.77.0.20 10.77.0.10 80 TCP" ]
 	[ "$(jq -c .alert.metadata <<<"$a")" = '{"created_at":["2024_04_01"],"signature_severity":["Minor"]}' ]
 	[ "$(jq -r 'select(.alert.signature_id==2000009) | "\(.src_ip) \(.src_port)"' <<<"$output")" = "10.77.0.10 80" ]
 	validate_records <<<"$output"
@@ -69,11 +69,16 @@ sids() {
 	[ "$(jq -r 'select(.event_type=="alert") | "\(.alert.action) \(.pcap_cnt)"' <<<"$output")" = "blocked 30" ]
 	[ "$(jq -r 'select(.event_type=="stats") | "\(.stats.packets) \(.stats.passed) \(.stats.dropped)"' <<<"$output")" = "122 113 9" ]
 	[ "$(tcpdump -r "$T/out.pcap" 2>/dev/null | wc -l)" -eq 113 ]
-	# An alert rule follows the policy: drop by default, allow on demand.
-	run -1 --separate-stderr knetscan -q --mode standard --rules "$T/alert.rules" --action signature=allow -w "$T/out2.pcap" "$P/http.pcap"
+	# An alert rule only alerts (as in Suricata's IPS mode), unless the
+	# policy for the class signature says drop or block.
+	run -1 --separate-stderr knetscan -q --mode standard --rules "$T/alert.rules" -w "$T/out2.pcap" "$P/http.pcap"
 	[ "$(jq -r 'select(.event_type=="stats") | .stats.dropped' <<<"$output")" = 0 ]
 	[ "$(jq -r 'select(.event_type=="alert") | .alert.action' <<<"$output")" = allowed ]
-	run -1 --separate-stderr knetscan -q --mode standard --rules "$T/alert.rules" -w "$T/out3.pcap" "$P/http.pcap"
+	cmp "$P/http.pcap" "$T/out2.pcap"
+	run -1 --separate-stderr knetscan -q --mode standard --rules "$T/alert.rules" --action signature=drop -w "$T/out3.pcap" "$P/http.pcap"
+	[ "$(jq -r 'select(.event_type=="stats") | .stats.dropped' <<<"$output")" = 9 ]
+	# A drop rule drops also when the policy allows the class.
+	run -1 --separate-stderr knetscan -q --mode standard --rules "$T/drop.rules" --action signature=allow -w "$T/out5.pcap" "$P/http.pcap"
 	[ "$(jq -r 'select(.event_type=="stats") | .stats.dropped' <<<"$output")" = 9 ]
 	# An excluded source is never dropped.
 	run -1 --separate-stderr knetscan -q --mode standard --rules "$T/drop.rules" --exclude 10.77.0.0/16 -w "$T/out4.pcap" "$P/http.pcap"

@@ -102,7 +102,7 @@ TEST(net_policy_defaults)
 		{ KN_AT_BAD_TCP_FLAGS, KN_ACT_DROP },
 		{ KN_AT_SOURCE_ROUTE, KN_ACT_DROP },
 		{ KN_AT_ARP_SPOOF, KN_ACT_ALLOW },
-		{ KN_CLASS_SIGNATURE, KN_ACT_DROP },
+		{ KN_CLASS_SIGNATURE, KN_ACT_ALLOW },  /* drop rules drop */
 		{ KN_CLASS_URL, KN_ACT_DROP },
 	};
 	struct kn_policy_conf c;
@@ -159,7 +159,7 @@ TEST(net_policy_finding_per_class)
 	CHECK_INT(kn_policy_finding(p, KN_AT_ARP_SPOOF, &src, 0, 0, T0),
 		  KN_ACT_ALLOW);
 	CHECK_INT(kn_policy_finding(p, KN_CLASS_SIGNATURE, &src, 6, 0, T0),
-		  KN_ACT_DROP);
+		  KN_ACT_ALLOW);
 	CHECK_INT(kn_policy_finding(p, KN_CLASS_URL, &src, 6, 0, T0),
 		  KN_ACT_DROP);
 	CHECK_INT(kn_policy_finding(p, KN_CLASS_COUNT, &src, 6, 0, T0),
