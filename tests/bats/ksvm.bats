@@ -34,8 +34,8 @@ make_work() { # MODE
 	cp -a "$TOP/samples/disk/web1" "$TOP/samples/disk/db1" "$W/disk/"
 	"$TOP/scripts/sample-infect" "$W/disk"
 	cp "$TOP"/samples/rules/* "$W/rules/"
-	sed -e "s|@WORK@|$W|g" -e "s|@TOP@|$TOP|g" -e "s|@MODE@|$1|g" \
-		-e "s|^rules = .*|rules = $W/rules|" \
+	sed -e "s|^rules = @TOP@/samples/rules\$|rules = $W/rules|" \
+		-e "s|@WORK@|$W|g" -e "s|@TOP@|$TOP|g" -e "s|@MODE@|$1|g" \
 		"$TOP/samples/pipeline/demo.conf.in" >"$W/ksvm.conf"
 }
 
@@ -146,6 +146,9 @@ deny web1 /var/www/html/uploads/img.php detected"
 	# ... and every other packet not from the scanner passed.
 	[ "$(tcpdump -n -r "$W/forward.pcap" 'not src host 10.77.0.66' 2>/dev/null | wc -l)" = \
 		$(($(tcpdump -n -r "$PCAP" 'not src host 10.77.0.66' 2>/dev/null | wc -l) - held)) ]
+	# The sample signatures report (alert rules do not drop).
+	run jq -r 'select(.event_type == "alert" and .alert.signature_id > 9100000) | "\(.alert.signature_id) \(.alert.action)"' "$W/log/events.jsonl"
+	[ "$(sort <<<"$output" | uniq -c | awk '{ print $2, $3, $1 }' | tr '\n' ' ')" = "9100001 allowed 4 9100002 allowed 1 9100003 allowed 1 9100004 allowed 1 " ]
 	# The phishing host, from DNS, HTTP and TLS alike.
 	run jq -r 'select(.event_type == "url") | "\(.verdict) \(.source) \(.matches[0].entry)"' "$W/log/events.jsonl"
 	[ "$(sort -u <<<"$output")" = "phishing dns login-verify-account.example
@@ -172,8 +175,12 @@ phishing tls login-verify-account.example" ]
 	run kfscan quarantine --dir "$W/quarantine" list
 	[ -z "$output" ]
 	# The scan and the flood are reported, and allowed.
-	run jq -r 'select(.event_type == "alert") | "\(.attack.class // .url.host) \(.alert.action) \(.would) \(.src_ip)"' "$W/log/events.jsonl"
-	[ "$(sort -u <<<"$output")" = "login-verify-account.example allowed blocked 10.77.0.20
+	run jq -r 'select(.event_type == "alert") | "\(.attack.class // .url.host // .alert.signature_id) \(.alert.action) \(.would) \(.src_ip)"' "$W/log/events.jsonl"
+	[ "$(sort -u <<<"$output")" = "9100001 allowed allowed 10.77.0.20
+9100002 allowed allowed 10.77.0.20
+9100003 allowed allowed 10.77.0.20
+9100004 allowed allowed 10.77.0.20
+login-verify-account.example allowed blocked 10.77.0.20
 syn-flood allowed blocked 10.77.0.66
 tcp-portscan allowed blocked 10.77.0.66" ]
 	run jq -r 'select(.event_type == "url") | .verdict' "$W/log/events.jsonl"
@@ -420,8 +427,8 @@ $T/bad.conf:5: [nope]: no program reads this section (ksvm, kfscan, kgi-relay, k
 	# The same packets pass as when reading and writing files.
 	[ -s "$T/stdout.pcap" ]
 	cmp "$T/from-file.pcap" "$T/stdout.pcap"
-	run jq -r 'select(.event_type == "alert") | .attack.class // .url.host' "$W/log/events.jsonl"
-	[ "$(sort -u <<<"$output" | tr '\n' ' ')" = "login-verify-account.example tcp-portscan " ]
+	run jq -r 'select(.event_type == "alert") | .attack.class // .url.host // .alert.signature_id' "$W/log/events.jsonl"
+	[ "$(sort -u <<<"$output" | tr '\n' ' ')" = "9100001 9100002 9100003 9100004 login-verify-account.example tcp-portscan " ]
 }
 
 @test "a capture that knetscan cannot read makes the run fail with exit status 2 and a record" {
