@@ -604,7 +604,7 @@ static int one_capture(struct run *r, struct kn_cap *c)
 	const uint8_t *data;
 	struct ks_err err;
 	enum ks_status st;
-	int lt = kn_cap_linktype(c);
+	int lt = kn_cap_linktype(c), ready;
 
 	if (!kn_linktype_supported(lt)) {
 		char m[300];
@@ -617,10 +617,9 @@ static int one_capture(struct run *r, struct kn_cap *c)
 		/* In monitoring mode the copy still gets every byte. */
 		return 0;
 	}
-	switch (dump_ready(r, c, lt)) {
-	case -1: return -1;
-	case 0: return 0;
-	}
+	ready = dump_ready(r, c, lt);
+	if (ready <= 0)
+		return ready;
 	while (!ks_sig_stop() && !r->out_dead) {
 		if (ks_sig_take_stats())
 			kn_engine_stats_record(r->e, stats_to_stderr, NULL);

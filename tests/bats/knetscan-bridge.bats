@@ -94,6 +94,8 @@ make_net() {
 	    s = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_ICMP)
 	    s.settimeout(1)
 	    body = struct.pack("!HH", 0x4b4e, 1) + b"knetscan bridge"
+	    if len(sys.argv) > 3:
+	        body += b"x" * (int(sys.argv[3]) - len(body))
 	    hdr = struct.pack("!BBH", 8, 0, 0) + body
 	    s.sendto(struct.pack("!BBH", 8, 0, csum(hdr)) + body, (dst, 0))
 	    while True:
@@ -229,6 +231,8 @@ counters_agree() {
 	got=$(records alert <"$T/rec.jsonl" | jq -r '"\(.attack.class) \(.src_ip) \(.dest_ip) \(.alert.action) \(.mode)"')
 	[ "$got" = "tcp-portscan 10.98.0.1 10.98.0.2 blocked standard" ] || { echo "$got"; false; }
 	counters_agree
+	run validate_records <"$T/rec.jsonl"
+	assert_success
 	[ "$(stat dropped_blocked)" -gt 0 ]
 	[ "$(stat blocked_sources)" = 1 ]
 	[ "$(stat policy.blocks)" = 1 ]
@@ -267,4 +271,23 @@ counters_agree() {
 	counters_agree
 	# Nothing of knetscan is left on the ports.
 	run ! ps -p "$pid"
+}
+
+@test "a frame the other side cannot take (its MTU) is counted as an inject error, with one error record per interface" {
+	make_net
+	ip link set "$BB" mtu 1000
+	start_bridge --mode standard
+	inA ping 10.98.0.2 900
+	# A frame of 14 (Ethernet) + 20 (IP) + 4 (ICMP) + 1200 bytes.
+	run ! inA ping 10.98.0.2 1200
+	run ! inA ping 10.98.0.2 1200
+	inA ping 10.98.0.2
+	stop_bridge
+	[ "$(cat "$T/rc")" = 2 ]
+	[ "$(stat bridge.inject_errors)" = 2 ]
+	[ "$(stat bridge.dropped)" = 0 ]
+	[ $(($(stat bridge.forwarded) + 2)) = "$(stat bridge.received)" ]
+	got=$(records error <"$T/rec.jsonl" | jq -r .error.message)
+	[[ $got == "$BB: cannot send a frame of 1238 bytes: "*"(later failures to send out of $BB are only counted)" ]] ||
+		{ echo "$got"; false; }
 }
