@@ -26,6 +26,7 @@ teardown() {
 	ip netns del "$NB" 2>/dev/null || true
 	ip link del "$BA" 2>/dev/null || true
 	ip link del "$BB" 2>/dev/null || true
+	[ -z "${W-}" ] || rm -rf "$W"
 }
 
 # The frames must be the real ones: no checksums left to the card, no
@@ -210,7 +211,11 @@ counters_agree() {
 	make_net
 	# Without the bridge the two namespaces cannot reach each other.
 	run ! inA get 10.98.0.2 hello.txt 0.5
-	start_bridge --mode standard
+	# The output is opened once knetscan is nobody (like tcpdump -Z),
+	# outside the test's private directory.
+	W=$(mktemp -d /tmp/ksvm-kb.XXXXXX)
+	chmod 777 "$W"
+	start_bridge --mode standard -w "$W/passed.pcap"
 	inA ping 10.98.0.2
 	[ "$(inA get 10.98.0.2 hello.txt 2)" = "through the bridge" ]
 	inA synscan 10.98.0.2 10.98.0.1 1 40
@@ -236,6 +241,11 @@ counters_agree() {
 	[ "$(stat dropped_blocked)" -gt 0 ]
 	[ "$(stat blocked_sources)" = 1 ]
 	[ "$(stat policy.blocks)" = 1 ]
+	# -w holds exactly the frames that were sent on: the scan's first 19
+	# probes; the 20th (the threshold's 20 ports) and the later ones are
+	# dropped.
+	[ "$(tcpdump -r "$W/passed.pcap" 2>/dev/null | wc -l)" = "$(stat bridge.forwarded)" ]
+	[ "$(tcpdump -n -r "$W/passed.pcap" 'src 10.98.0.1 and src port 40000 and tcp[13] = 2' 2>/dev/null | wc -l)" = 19 ]
 }
 
 @test "monitoring mode bridges everything: after the scan the scanner still connects, and the alert says what standard mode would do" {
