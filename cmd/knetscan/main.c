@@ -5,6 +5,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <net/if.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,8 +33,9 @@ struct opts {
 	char **inputs;
 	size_t ninputs, capinputs;
 	const char *iface, *filter, *user, *write_to, *config, *url_db;
+	char bridge[2][IF_NAMESIZE];  /* --bridge IF1,IF2, or "" */
 	unsigned long long snaplen;
-	int no_promisc;
+	int no_promisc, set_snaplen;
 	int check_config;
 	struct kn_engine_conf ec;
 	int set_mode, set_events, set_block, set_strict, set_rate, set_flows,
@@ -46,15 +48,16 @@ enum {
 	OPT_MODE = 256, OPT_EVENTS, OPT_STRICT, OPT_ACTION, OPT_BLOCK_TIME,
 	OPT_EXCLUDE, OPT_THRESHOLD, OPT_CONFIG, OPT_NO_PROMISC, OPT_MAX_FLOWS,
 	OPT_STREAM_MEM, OPT_DEFRAG_MEM, OPT_ANOMALY_RATE, OPT_CHECK_CONFIG,
-	OPT_URL_DB,
+	OPT_URL_DB, OPT_BRIDGE,
 };
 
 static const struct argp_option options[] = {
 	{ NULL, 0, NULL, 0, "Input:", 1 },
 	{ "read", 'r', "FILE", 0, "A pcap or pcapng file, a directory of them, or - for a pcap stream on stdin (repeatable; also as arguments)", 1 },
 	{ "interface", 'i', "IF", 0, "Capture live on the interface IF", 1 },
+	{ "bridge", OPT_BRIDGE, "IF1,IF2", 0, "Bridge two Ethernet interfaces: capture on both and send each frame that passes out of the other (monitoring mode: every frame)", 1 },
 	{ "filter", 'f', "BPF", 0, "Only packets the BPF expression accepts", 1 },
-	{ "user", 'Z', "USER", 0, "After opening the interface, become USER before decoding anything", 1 },
+	{ "user", 'Z', "USER", 0, "After opening the interface (or both, with --bridge), become USER before decoding anything", 1 },
 	{ "snaplen", 's', "BYTES", 0, "Live capture: bytes kept of each packet (default 262144)", 1 },
 	{ "no-promisc", OPT_NO_PROMISC, NULL, 0, "Live capture: do not put the interface in promiscuous mode", 1 },
 	{ NULL, 0, NULL, 0, "Policy:", 2 },
@@ -92,6 +95,25 @@ static void add_input(struct argp_state *state, struct opts *o, const char *s)
 		o->capinputs = n;
 	}
 	o->inputs[o->ninputs++] = strdup(s);
+}
+
+/* "IF1,IF2": two different interface names. */
+static int parse_bridge(const char *arg, char out[2][IF_NAMESIZE])
+{
+	const char *comma = strchr(arg, ',');
+	size_t n1, n2;
+
+	if (comma == NULL || strchr(comma + 1, ',') != NULL)
+		return -1;
+	n1 = (size_t)(comma - arg);
+	n2 = strlen(comma + 1);
+	if (n1 == 0 || n2 == 0 || n1 >= IF_NAMESIZE || n2 >= IF_NAMESIZE ||
+	    (n1 == n2 && memcmp(arg, comma + 1, n1) == 0))
+		return -1;
+	memcpy(out[0], arg, n1);
+	out[0][n1] = '\0';
+	memcpy(out[1], comma + 1, n2 + 1);
+	return 0;
 }
 
 /* CLASS=ACTION into pc; set (when not NULL) records the classes given;
@@ -189,12 +211,19 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 		break;
 	case 'r': add_input(state, o, arg); break;
 	case 'i': o->iface = arg; break;
+	case OPT_BRIDGE:
+		if (parse_bridge(arg, o->bridge) != 0)
+			argp_error(state, "--bridge wants two different interfaces "
+				   "IF1,IF2 (names of at most %d bytes), not '%s'",
+				   IF_NAMESIZE - 1, arg);
+		break;
 	case 'f': o->filter = arg; break;
 	case 'Z': o->user = arg; break;
 	case 's':
 		if (ks_cli_parse_uint(arg, 64, 262144, &v) != 0)
 			argp_error(state, "--snaplen wants 64 to 262144");
 		o->snaplen = v;
+		o->set_snaplen = 1;
 		break;
 	case OPT_NO_PROMISC: o->no_promisc = 1; break;
 	case OPT_MODE:
@@ -268,13 +297,24 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 	case ARGP_KEY_END:
 		if (o->iface != NULL && o->ninputs > 0)
 			argp_error(state, "read files or capture live, not both");
+		if (o->bridge[0][0] != '\0') {
+			if (o->iface != NULL || o->ninputs > 0)
+				argp_error(state, "--bridge captures on its own two "
+					   "interfaces: not with -i or -r");
+			/* A port must see every frame, whole, or what it does
+			 * not see is silently not forwarded. */
+			if (o->filter != NULL || o->set_snaplen || o->no_promisc)
+				argp_error(state, "--bridge forwards every whole "
+					   "frame: not with -f, -s or --no-promisc");
+		}
 		if (o->check_config || knids.report)
 			break;
-		if (o->iface == NULL && o->ninputs == 0)
+		if (o->iface == NULL && o->ninputs == 0 && o->bridge[0][0] == '\0')
 			argp_error(state, "nothing to read: give capture files, "
-				   "-r - for stdin, or -i IF");
-		if (o->user != NULL && o->iface == NULL)
-			argp_error(state, "-Z goes with a live capture (-i)");
+				   "-r - for stdin, -i IF or --bridge IF1,IF2");
+		if (o->user != NULL && o->iface == NULL && o->bridge[0][0] == '\0')
+			argp_error(state, "-Z goes with a live capture (-i or "
+				   "--bridge)");
 		break;
 	default:
 		return ARGP_ERR_UNKNOWN;
@@ -530,13 +570,41 @@ static void stats_to_stderr(void *ctx, const char *line, size_t n)
 		return;
 }
 
+/* Standard mode's -w output for the packets of c (link type lt): 1 ready
+ * (or not wanted), 0 when c's link type differs from the output's (c is
+ * not read), -1 when the output cannot be opened. */
+static int dump_ready(struct run *r, struct kn_cap *c, int lt)
+{
+	struct ks_err err;
+
+	if (r->o->write_to == NULL || r->copy_fd >= 0)
+		return 1;
+	if (r->dump == NULL) {
+		if (kn_dump_open(&r->dump, r->o->write_to, lt,
+				 kn_cap_snaplen(c), &err) != KS_OK) {
+			error_record(r, r->o->write_to, err.status, err.msg);
+			return -1;
+		}
+		r->dump_linktype = lt;
+	} else if (lt != r->dump_linktype) {
+		char m[300];
+
+		snprintf(m, sizeof m, "%s: link type %d differs from the "
+			 "output's %d; not read", kn_cap_name(c), lt,
+			 r->dump_linktype);
+		error_record(r, kn_cap_name(c), KS_ERR_UNSUPPORTED, m);
+		return 0;
+	}
+	return 1;
+}
+
 static int one_capture(struct run *r, struct kn_cap *c)
 {
 	struct pcap_pkthdr *h;
 	const uint8_t *data;
 	struct ks_err err;
 	enum ks_status st;
-	int lt = kn_cap_linktype(c);
+	int lt = kn_cap_linktype(c), ready;
 
 	if (!kn_linktype_supported(lt)) {
 		char m[300];
@@ -549,24 +617,9 @@ static int one_capture(struct run *r, struct kn_cap *c)
 		/* In monitoring mode the copy still gets every byte. */
 		return 0;
 	}
-	if (r->o->write_to != NULL && r->copy_fd < 0) {
-		if (r->dump == NULL) {
-			if (kn_dump_open(&r->dump, r->o->write_to, lt,
-					 kn_cap_snaplen(c), &err) != KS_OK) {
-				error_record(r, r->o->write_to, err.status, err.msg);
-				return -1;
-			}
-			r->dump_linktype = lt;
-		} else if (lt != r->dump_linktype) {
-			char m[300];
-
-			snprintf(m, sizeof m, "%s: link type %d differs from the "
-				 "output's %d; not read", kn_cap_name(c), lt,
-				 r->dump_linktype);
-			error_record(r, kn_cap_name(c), KS_ERR_UNSUPPORTED, m);
-			return 0;
-		}
-	}
+	ready = dump_ready(r, c, lt);
+	if (ready <= 0)
+		return ready;
 	while (!ks_sig_stop() && !r->out_dead) {
 		if (ks_sig_take_stats())
 			kn_engine_stats_record(r->e, stats_to_stderr, NULL);
@@ -597,6 +650,121 @@ static int one_capture(struct run *r, struct kn_cap *c)
 		}
 	}
 	return 0;
+}
+
+/* ---- the bridge ------------------------------------------------------------------- */
+
+/* Frames read from one port before the other gets its turn. */
+#define BRIDGE_BATCH 64
+
+struct bridge {
+	struct kn_cap *port[2];
+	uint64_t received, forwarded, dropped, inject_errors;
+	int reported[2];      /* an inject error of port[i] was reported */
+};
+
+static void bridge_stats(void *ctx, struct kj_writer *w)
+{
+	struct bridge *b = ctx;
+
+	kj_obj_open(w, "bridge");
+	kj_uint(w, "received", b->received);
+	kj_uint(w, "forwarded", b->forwarded);
+	kj_uint(w, "dropped", b->dropped);
+	kj_uint(w, "inject_errors", b->inject_errors);
+	kj_uint(w, "kernel_drops", kn_cap_kernel_drops(b->port[0]) +
+				   kn_cap_kernel_drops(b->port[1]));
+	kj_obj_close(w);
+}
+
+/* A frame that arrived on port[from]: through the engine, then out of the
+ * other port when it passes.  -1 when the -w output fails. */
+static int bridge_frame(struct run *r, struct bridge *b, int from,
+			const struct pcap_pkthdr *h, const uint8_t *data)
+{
+	struct kn_cap *to = b->port[!from];
+	struct ks_err err;
+	enum ks_status st;
+
+	b->received++;
+	if (!kn_engine_frame(r->e, DLT_EN10MB, data, h->caplen, h->len,
+			     (struct ks_time){ h->ts.tv_sec,
+					       (uint32_t)h->ts.tv_usec })) {
+		b->dropped++;
+		return 0;
+	}
+	if (r->dump != NULL && kn_dump_packet(r->dump, h, data, &err) != KS_OK) {
+		error_record(r, r->o->write_to, err.status, err.msg);
+		return -1;
+	}
+	if (h->caplen != h->len)
+		st = ks_err_set(&err, KS_ERR_TRUNCATED, "%s: a frame of %u bytes "
+				"was captured as %u: not forwarded",
+				kn_cap_name(b->port[from]), h->len, h->caplen);
+	else
+		st = kn_cap_inject(to, data, h->caplen, &err);
+	if (st == KS_OK) {
+		b->forwarded++;
+		return 0;
+	}
+	/* One record per port: a frame too large for the other side's MTU
+	 * would otherwise make one for every such frame. */
+	b->inject_errors++;
+	if (!b->reported[!from]) {
+		char m[KS_ERR_MSG_MAX + 100];
+
+		b->reported[!from] = 1;
+		snprintf(m, sizeof m, "%s (later failures to send out of %s "
+			 "are only counted)", err.msg, kn_cap_name(to));
+		error_record(r, kn_cap_name(to), st, m);
+	}
+	return 0;
+}
+
+static void run_bridge(struct run *r, struct bridge *b)
+{
+	struct pcap_pkthdr *h;
+	const uint8_t *data;
+	struct ks_err err;
+	enum ks_status st;
+
+	if (dump_ready(r, b->port[0], DLT_EN10MB) != 1)
+		return;
+	while (!ks_sig_stop() && !r->out_dead) {
+		size_t got = 0;
+
+		if (ks_sig_take_stats())
+			kn_engine_stats_record(r->e, stats_to_stderr, NULL);
+		/* After the wait that ended the last round, so that the
+		 * frames that come after the signal meet the new rules and
+		 * database. */
+		if (ks_sig_take_reload()) {
+			knids_reload(on_record, r, stderr);
+			reload_url_db(r);
+		}
+		for (int i = 0; i < 2; i++) {
+			for (int k = 0; k < BRIDGE_BATCH; k++) {
+				st = kn_cap_next(b->port[i], &h, &data, &err);
+				if (st == KS_AGAIN)
+					break;
+				if (st != KS_OK) {
+					/* An interface that went away or
+					 * down: the bridge cannot go on. */
+					if (st != KS_EOF)
+						error_record(r, kn_cap_name(b->port[i]),
+							     st, err.msg);
+					return;
+				}
+				got++;
+				if (bridge_frame(r, b, i, h, data) != 0)
+					return;
+			}
+		}
+		if (got == 0) {
+			kn_cap_wait(b->port, 2, 100);
+			kn_engine_idle(r->e, ks_time_now());
+		}
+	}
 }
 
 static int cmp_names(const void *a, const void *b)
@@ -662,10 +830,12 @@ int main(int argc, char **argv)
 	struct ks_conf conf;
 	struct ks_err err;
 	struct kn_engine_stats es;
+	struct bridge br;
 	int rc = KS_EXIT_FAIL;
 
 	memset(&o, 0, sizeof o);
 	memset(&r, 0, sizeof r);
+	memset(&br, 0, sizeof br);
 	ks_cli_init(&o.cli, PROGRAM);
 	kn_engine_defaults(&o.ec);
 	/* Reporting is the default: dropping needs an explicit choice. */
@@ -711,7 +881,7 @@ int main(int argc, char **argv)
 	ks_sig_install();
 	if (o.ec.policy.monitoring && o.write_to != NULL) {
 		/* The copy must be the input byte for byte: one input. */
-		if (o.iface != NULL || o.ninputs != 1) {
+		if (o.iface != NULL || o.bridge[0][0] != '\0' || o.ninputs != 1) {
 			fprintf(stderr, "%s: in monitoring mode, -w copies one "
 				"input file or stream\n", PROGRAM);
 			goto out_conf;
@@ -764,6 +934,20 @@ int main(int argc, char **argv)
 		one_capture(&r, c);
 		kn_cap_close(c, NULL);
 	}
+	if (o.bridge[0][0] != '\0') {
+		for (int i = 0; i < 2; i++) {
+			if (kn_cap_open_port(&br.port[i], o.bridge[i], &err) != KS_OK) {
+				fprintf(stderr, "%s: --bridge: %s\n", PROGRAM, err.msg);
+				goto out_engine;
+			}
+		}
+		if (o.user != NULL && kn_drop_privileges(o.user, &err) != KS_OK) {
+			fprintf(stderr, "%s: %s\n", PROGRAM, err.msg);
+			goto out_engine;
+		}
+		kn_engine_set_stats_extra(r.e, bridge_stats, &br);
+		run_bridge(&r, &br);
+	}
 	for (size_t i = 0; i < o.ninputs && !ks_sig_stop() && !r.out_dead; i++) {
 		struct stat st;
 		struct kn_cap *c;
@@ -795,6 +979,8 @@ int main(int argc, char **argv)
 			PROGRAM, ks_sig_stop(), (unsigned long long)es.packets);
 	rc = ks_exit_code(es.alerts > 0, r.failed || r.out_dead);
 out_engine:
+	kn_cap_close(br.port[0], NULL);
+	kn_cap_close(br.port[1], NULL);
 	if (r.dump != NULL && kn_dump_close(r.dump, &err) != KS_OK) {
 		fprintf(stderr, "%s: %s\n", PROGRAM, err.msg);
 		rc = ks_exit_code(rc == KS_EXIT_FOUND, 1);

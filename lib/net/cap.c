@@ -19,6 +19,7 @@ struct kn_cap {
 	int own_fd;
 	int copy_failed;
 	int live_fd;         /* live capture: the descriptor to wait on, or -1 */
+	int no_wait;         /* a bridge port: the caller waits (kn_cap_wait) */
 	char name[256];
 };
 
@@ -138,9 +139,11 @@ enum ks_status kn_cap_open_file(struct kn_cap **out, const char *path,
 	return KS_OK;
 }
 
-enum ks_status kn_cap_open_live(struct kn_cap **out, const char *ifname,
-				int snaplen, int promisc, const char *filter,
-				struct ks_err *err)
+/* A live capture: immediate, non-blocking, promiscuous or not; with
+ * in_only, only the frames that arrive on the interface. */
+static enum ks_status open_live(struct kn_cap **out, const char *ifname,
+				int snaplen, int promisc, int in_only,
+				const char *filter, struct ks_err *err)
 {
 	struct kn_cap *c = new_cap(ifname);
 	char ebuf[PCAP_ERRBUF_SIZE];
@@ -159,12 +162,25 @@ enum ks_status kn_cap_open_live(struct kn_cap **out, const char *ifname,
 	pcap_set_timeout(c->p, 100);
 	pcap_set_immediate_mode(c->p, 1);
 	rc = pcap_activate(c->p);
+	if (rc == PCAP_ERROR_NO_SUCH_DEVICE) {
+		free_cap(c);
+		return ks_err_set(err, KS_ERR_NOTFOUND, "%s: no such interface",
+				  ifname);
+	}
 	if (rc < 0) {
 		ks_err_set(err, rc == PCAP_ERROR_PERM_DENIED ? KS_ERR_PERM :
 							      KS_ERR_IO,
 			   "%s: %s", ifname, pcap_geterr(c->p));
 		free_cap(c);
 		return err != NULL ? err->status : KS_ERR_IO;
+	}
+	/* A bridge port must not read back the frames sent out of it. */
+	if (in_only && pcap_setdirection(c->p, PCAP_D_IN) != 0) {
+		ks_err_set(err, KS_ERR_UNSUPPORTED, "%s: cannot capture only "
+			   "the frames that arrive: %s", ifname,
+			   pcap_geterr(c->p));
+		free_cap(c);
+		return err != NULL ? err->status : KS_ERR_UNSUPPORTED;
 	}
 	/* In immediate mode libpcap's own wait has no timeout and resumes
 	 * after a signal: read without blocking and wait here, waking up at
@@ -182,6 +198,76 @@ enum ks_status kn_cap_open_live(struct kn_cap **out, const char *ifname,
 	}
 	*out = c;
 	return KS_OK;
+}
+
+enum ks_status kn_cap_open_live(struct kn_cap **out, const char *ifname,
+				int snaplen, int promisc, const char *filter,
+				struct ks_err *err)
+{
+	return open_live(out, ifname, snaplen, promisc, 0, filter, err);
+}
+
+enum ks_status kn_cap_open_port(struct kn_cap **out, const char *ifname,
+				struct ks_err *err)
+{
+	enum ks_status st = open_live(out, ifname, 262144, 1, 1, NULL, err);
+
+	if (st != KS_OK)
+		return st;
+	/* The frame goes out of the other port as it came in: an Ethernet
+	 * frame, link-layer header included. */
+	if (pcap_datalink((*out)->p) != DLT_EN10MB) {
+		ks_err_set(err, KS_ERR_UNSUPPORTED, "%s: not an Ethernet "
+			   "interface (link type %s): cannot bridge it", ifname,
+			   pcap_datalink_val_to_name(pcap_datalink((*out)->p)) ?
+			   pcap_datalink_val_to_name(pcap_datalink((*out)->p)) :
+			   "unknown");
+		free_cap(*out);
+		*out = NULL;
+		return KS_ERR_UNSUPPORTED;
+	}
+	(*out)->no_wait = 1;
+	return KS_OK;
+}
+
+void kn_cap_wait(struct kn_cap *const *c, size_t n, int timeout_ms)
+{
+	struct pollfd pf[KN_CAP_WAIT_MAX];
+	size_t k = 0;
+
+	for (size_t i = 0; i < n && k < KN_CAP_WAIT_MAX; i++)
+		if (c[i] != NULL && c[i]->live_fd >= 0)
+			pf[k++] = (struct pollfd){ .fd = c[i]->live_fd,
+						   .events = POLLIN };
+	/* EINTR too: the caller looks at the signals. */
+	(void)poll(pf, k, timeout_ms);
+}
+
+enum ks_status kn_cap_inject(struct kn_cap *c, const uint8_t *frame,
+			     size_t len, struct ks_err *err)
+{
+	int k;
+
+	do
+		k = pcap_inject(c->p, frame, len);
+	while (k < 0 && errno == EINTR);
+	if (k < 0)
+		return ks_err_set(err, KS_ERR_IO, "%s: cannot send a frame of "
+				  "%zu bytes: %s", c->name, len,
+				  pcap_geterr(c->p));
+	if ((size_t)k != len)
+		return ks_err_set(err, KS_ERR_IO, "%s: sent %d bytes of a "
+				  "frame of %zu", c->name, k, len);
+	return KS_OK;
+}
+
+uint64_t kn_cap_kernel_drops(struct kn_cap *c)
+{
+	struct pcap_stat ps;
+
+	if (c == NULL || c->live_fd < 0 || pcap_stats(c->p, &ps) != 0)
+		return 0;
+	return (uint64_t)ps.ps_drop + ps.ps_ifdrop;
 }
 
 enum ks_status kn_cap_filter(struct kn_cap *c, const char *filter,
@@ -226,7 +312,7 @@ enum ks_status kn_cap_next(struct kn_cap *c, struct pcap_pkthdr **h,
 	case 1:
 		return KS_OK;
 	case 0:
-		if (c->live_fd >= 0) {
+		if (c->live_fd >= 0 && !c->no_wait) {
 			struct pollfd pf = { .fd = c->live_fd, .events = POLLIN };
 
 			/* EINTR too: the caller looks at the signals. */

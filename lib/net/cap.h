@@ -29,6 +29,33 @@ enum ks_status kn_cap_open_live(struct kn_cap **c, const char *ifname,
 				int snaplen, int promisc, const char *filter,
 				struct ks_err *err);
 
+/*
+ * Open one port of a two-port bridge: an Ethernet interface (anything
+ * else is KS_ERR_UNSUPPORTED), whole frames, promiscuous, immediate, and
+ * only the frames that arrive on it (PCAP_D_IN), so that the frames sent
+ * out of it (kn_cap_inject) are not read back.  KS_ERR_NOTFOUND when there
+ * is no such interface.  kn_cap_next on a port returns KS_AGAIN at once
+ * when nothing waits: the caller waits on all ports with kn_cap_wait.
+ */
+enum ks_status kn_cap_open_port(struct kn_cap **c, const char *ifname,
+				struct ks_err *err);
+
+#define KN_CAP_WAIT_MAX 8
+
+/* Wait until one of the n (at most KN_CAP_WAIT_MAX) live captures has a
+ * packet, timeout_ms passes or a signal comes.  NULL entries are skipped. */
+void kn_cap_wait(struct kn_cap *const *c, size_t n, int timeout_ms);
+
+/* Send one whole frame out of a live capture's interface; KS_ERR_IO with
+ * libpcap's message when the interface refuses it (a frame larger than
+ * its MTU, the interface down). */
+enum ks_status kn_cap_inject(struct kn_cap *c, const uint8_t *frame,
+			     size_t len, struct ks_err *err);
+
+/* Frames the kernel dropped before libpcap read them (buffer full, or
+ * the interface's own drops), for a live capture; 0 when unknown. */
+uint64_t kn_cap_kernel_drops(struct kn_cap *c);
+
 /* Apply a BPF filter to an opened file. */
 enum ks_status kn_cap_filter(struct kn_cap *c, const char *filter,
 			     struct ks_err *err);

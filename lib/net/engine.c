@@ -47,6 +47,8 @@ struct kn_engine {
 	const struct ku_db *url_db;  /* the caller's, or NULL */
 	struct ku_check *url_check;
 	struct ks_buf url_buf;       /* an HTTP request's absolute URL */
+	kn_stats_extra_cb extra;     /* the caller's counters, or NULL */
+	void *extra_ctx;
 };
 
 static uint64_t usec(struct ks_time t)
@@ -636,6 +638,13 @@ void kn_engine_get_stats(const struct kn_engine *e, struct kn_engine_stats *s)
 	*s = e->st;
 }
 
+void kn_engine_set_stats_extra(struct kn_engine *e, kn_stats_extra_cb fn,
+			       void *ctx)
+{
+	e->extra = fn;
+	e->extra_ctx = ctx;
+}
+
 void kn_engine_stats_record(struct kn_engine *e, kn_record_cb out, void *ctx)
 {
 	struct kj_writer w;
@@ -725,6 +734,8 @@ void kn_engine_stats_record(struct kn_engine *e, kn_record_cb out, void *ctx)
 			kj_uint(&w, "arp_forgotten", dst.arp_forgotten);
 			kj_obj_close(&w);
 		}
+		if (e->extra != NULL)
+			e->extra(e->extra_ctx, &w);
 	}
 	kj_obj_close(&w);
 	if (kj_record_end(&w) == KS_OK)

@@ -119,4 +119,13 @@ void kn_engine_stats_record(struct kn_engine *e, kn_record_cb out, void *ctx);
 
 void kn_engine_get_stats(const struct kn_engine *e, struct kn_engine_stats *s);
 
+struct kj_writer;
+
+/* Counters of the caller's own (a bridge's) in the stats record: fn writes
+ * its members into the open "stats" object (not with strict, whose
+ * members are Suricata's); ctx must outlive the engine.  NULL: none. */
+typedef void (*kn_stats_extra_cb)(void *ctx, struct kj_writer *w);
+void kn_engine_set_stats_extra(struct kn_engine *e, kn_stats_extra_cb fn,
+			       void *ctx);
+
 #endif
