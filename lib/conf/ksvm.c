@@ -11,6 +11,7 @@
 const struct ks_ksvm_setting ks_ksvm_settings[] = {
 	{ "mode", "monitoring", KS_KSVM_MODE },
 	{ "interface", "", KS_KSVM_STR },
+	{ "bridge", "", KS_KSVM_STR },
 	{ "pcap", "", KS_KSVM_INPUT },
 	{ "forward", "", KS_KSVM_INPUT },
 	{ "guest_events", "", KS_KSVM_INPUT },
@@ -115,13 +116,22 @@ void ks_ksvm_check(struct ks_conf *c, const char **values)
 		}
 	}
 	{
-		struct ks_conf_item *ifc = ks_conf_get(c, "ksvm", "interface");
-		struct ks_conf_item *pc = ks_conf_get(c, "ksvm", "pcap");
+		/* One source of traffic. */
+		static const char *const src[] = { "interface", "bridge", "pcap" };
+		struct ks_conf_item *first = NULL, *it;
 
-		if (ifc != NULL && pc != NULL)
-			ks_conf_error(c, pc->line, "pcap: the traffic comes from "
-				      "an interface (line %u) or a capture, not "
-				      "both", ifc->line);
+		for (size_t i = 0; i < 3; i++) {
+			it = ks_conf_get(c, "ksvm", src[i]);
+			if (it == NULL)
+				continue;
+			if (first != NULL)
+				ks_conf_error(c, it->line, "%s: the traffic comes "
+					      "from one of interface, bridge or "
+					      "pcap, and %s is given (line %u)",
+					      it->key, first->key, first->line);
+			else
+				first = it;
+		}
 	}
 	ks_conf_check_unused(c, "ksvm");
 	check_sections(c);

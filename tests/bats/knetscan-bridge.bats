@@ -301,3 +301,41 @@ counters_agree() {
 	[[ $got == "$BB: cannot send a frame of 1238 bytes: "*"(later failures to send out of $BB are only counted)" ]] ||
 		{ echo "$got"; false; }
 }
+
+@test "ksvm with [ksvm] bridge: the appliance inline between two segments, supervised" {
+	make_net
+	mkdir -p "$T/log" "$T/run"
+	cat >"$T/ksvm.conf" <<-EOF
+	[ksvm]
+	mode = standard
+	bridge = $BA,$BB
+	user = nobody
+	url_check = no
+	log_dir = $T/log
+	run_dir = $T/run
+	EOF
+	"$TOP/scripts/bin/ksvm" -q -c "$T/ksvm.conf" run 3>&- &
+	KPID=$!
+	BPID=$KPID
+	local i ok=0
+	for i in $(seq 50); do
+		inA get 10.98.0.2 hello.txt 1 >/dev/null 2>&1 && { ok=1; break; }
+		sleep 0.1
+	done
+	[ $ok = 1 ]
+	[ "$(inA get 10.98.0.2 hello.txt 2)" = "through the bridge" ]
+	inA synscan 10.98.0.2 10.98.0.1 1 40
+	for i in $(seq 50); do
+		grep -q '"tcp-portscan"' "$T/log/events.jsonl" 2>/dev/null && break
+		sleep 0.1
+	done
+	! inA get 10.98.0.2 hello.txt 1
+	run "$TOP/scripts/bin/ksvm" -c "$T/ksvm.conf" stop
+	assert_success
+	unset BPID
+	wait "$KPID" || true
+	run jq -r 'select(.event_type == "alert") | "\(.attack.class) \(.alert.action) \(.src_ip)"' "$T/log/events.jsonl"
+	assert_output "tcp-portscan blocked 10.98.0.1"
+	[ "$(jq -r 'select(.event_type == "http") | .http.url' "$T/log/events.jsonl" | sort -u)" = "/hello.txt" ]
+	grep -q '^Detections: ' "$T/log/report.txt"
+}

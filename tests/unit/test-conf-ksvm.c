@@ -69,7 +69,7 @@ TEST(ksvm_every_error_with_its_line_in_file_order)
 	CHECK(error_at(&c, 4, "absolute path"));
 	CHECK(error_at(&c, 5, "a time"));
 	CHECK(error_at(&c, 6, "yes or no"));
-	CHECK(error_at(&c, 8, "not both"));
+	CHECK(error_at(&c, 8, "one of interface, bridge or pcap"));
 	CHECK(error_at(&c, 9, "absolute path or -"));
 	CHECK(error_at(&c, 10, "colour"));
 	CHECK(error_at(&c, 14, "[netscan]"));
