@@ -248,7 +248,7 @@ static int always_add(struct ki_hookc *hc, int fam, unsigned pcs, uint32_t idx)
  * protocol class pc, -1 for every class). */
 static int in_db(const struct ki_rule *r, int hook, int buf, int pc)
 {
-	return r->hook == hook && r->fast >= 0 && r->sm[r->fast].buf == buf &&
+	return (r->hooks & 1u << hook) && r->fast >= 0 && r->sm[r->fast].buf == buf &&
 	       (pc < 0 || (proto_classes(r) & 1u << pc));
 }
 
@@ -470,7 +470,7 @@ enum ks_status ki_set_compile(struct ki_set *s, struct ks_err *err)
 			uint64_t a, b;
 			unsigned pcs;
 
-			if (r->hook != h)
+			if (!(r->hooks & 1u << h))
 				continue;
 			hc->used = 1;
 			pcs = proto_classes(r);

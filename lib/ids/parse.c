@@ -1519,8 +1519,8 @@ static enum ks_status options(struct pctx *c, char *s)
 static enum ks_status place(struct pctx *c)
 {
 	struct ki_rule *r = c->r;
-	int payload = 0, http = 0, resp = 0, either = 0, dns = 0, sni = 0,
-	    cert = 0, pkt_only;
+	int payload = 0, http = 0, resp = 0, either = 0, req = 0, dns = 0,
+	    sni = 0, cert = 0, pkt_only;
 
 	for (size_t i = 0; i < r->nsm; i++) {
 		int b = KI_BUF_BASE(r->sm[i].buf);
@@ -1531,6 +1531,12 @@ static enum ks_status place(struct pctx *c)
 			http = 1;
 			resp |= ki_buf_is_http_resp_only(b);
 			either |= ki_buf_is_http_either(b);
+			/* The request body is read from the request on
+			 * either side, so it ties the rule to requests
+			 * when no direction is given. */
+			req |= (!ki_buf_is_http_resp_only(b) &&
+				!ki_buf_is_http_either(b)) ||
+			       b == KI_B_HTTP_REQUEST_BODY;
 		} else if (b == KI_B_DNS_QUERY)
 			dns = 1;
 		else if (b == KI_B_TLS_SNI)
@@ -1581,6 +1587,16 @@ static enum ks_status place(struct pctx *c)
 		r->hook = KI_H_PACKET;
 	if (r->hook == KI_H_HTTP_REQ && (r->flow & KI_FL_TO_CLIENT))
 		return syntax(c, "request buffers with flow:to_client");
+	r->hooks = (uint8_t)(1u << r->hook);
+	/* Buffers of both sides (file.data, http.header, ...) without a
+	 * flow direction: Suricata inspects them in each direction, the
+	 * request's to the server and the response's to the client (HTTP
+	 * keywords, "file.data": the response body, and the request body
+	 * as well).  The rule is evaluated on both, once per transaction
+	 * and direction. */
+	if (http && !resp && !req &&
+	    !(r->flow & (KI_FL_TO_SERVER | KI_FL_TO_CLIENT)))
+		r->hooks |= 1u << KI_H_HTTP_RESP;
 	if ((r->hook == KI_H_DNS || r->hook == KI_H_TLS_HELLO) &&
 	    (r->flow & KI_FL_TO_CLIENT))
 		return syntax(c, "%s with flow:to_client", r->hook == KI_H_DNS ?

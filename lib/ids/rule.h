@@ -30,8 +30,9 @@ enum ki_proto {
 };
 
 /* The buffers a sigmatch inspects.  HTTP buffers that exist on both sides
- * (headers, bodies, content type, ...) are read from the request or the
- * response according to the rule's flow direction. */
+ * (headers, file data, content type, ...) are read from the request or
+ * the response according to the rule's flow direction; without one, a
+ * rule made only of them is evaluated on both. */
 enum ki_buf {
 	KI_B_PAYLOAD = 0,            /* packet payload or stream data */
 	KI_B_HTTP_URI, KI_B_HTTP_URI_RAW, KI_B_HTTP_HOST, KI_B_HTTP_HOST_RAW,
@@ -209,7 +210,11 @@ struct ki_rule {
 	const char *class_desc;
 	struct ki_meta *meta;
 	size_t nmeta;
-	uint8_t action, proto, bidir, hook;
+	uint8_t action, proto, bidir;
+	uint8_t hook;                /* where it is evaluated first */
+	uint8_t hooks;               /* every place: 1 << hook, and for HTTP
+				      * rules of both directions also
+				      * 1 << KI_H_HTTP_RESP */
 	uint8_t target;              /* 0 none, 1 src_ip, 2 dest_ip */
 	struct ki_addrs src, dst;
 	struct ki_ports sp, dp;

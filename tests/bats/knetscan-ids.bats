@@ -54,6 +54,20 @@ sids() {
 	validate_records <<<"$output"
 }
 
+@test "file.data without a direction inspects the response bodies, once per transaction; flow:to_server does not" {
+	printf '%s\n' 'alert http any any -> any any (msg:"body"; file_data; content:"ksvm lab payload"; sid:1;)' \
+		'alert http any any -> any any (msg:"body to server"; flow:to_server; file.data; content:"ksvm lab payload"; sid:2;)' \
+		'alert http any any -> any any (msg:"body to client"; flow:established,to_client; file.data; content:"ksvm lab payload"; sid:3;)' \
+		'alert http any any -> any any (msg:"page"; file.data; content:"<img src="; sid:4;)' >"$T/body.rules"
+	run -1 --separate-stderr knetscan -q --rules "$T/body.rules" --events alert "$TOP/samples/pcap/lab-mixed.pcap"
+	# 41 of the capture's 44 responses carry the payload (the other three
+	# are HTML pages, one of them with images), and no request has a body.
+	[ "$(sids <<<"$output")" = "$(printf '%s\n' '1 41' '3 41' '4 1')" ]
+	# Sent by the server, one alert per transaction and rule.
+	[ "$(jq -r 'select(.alert.signature_id < 9000000) | "\(.src_ip) \(.src_port) \(.app_proto)"' <<<"$output" | sort -u)" = "10.77.0.10 80 http" ]
+	[ -z "$(jq -r 'select(.alert.signature_id < 9000000) | "\(.alert.signature_id) \(.flow_id) \(.tx_id)"' <<<"$output" | sort | uniq -d)" ]
+}
+
 @test "a content split over two TCP segments is found in the stream, not in either packet" {
 	printf '%s\n' 'alert tcp any any -> any 443 (msg:"stream"; flow:established,to_server; content:"split-hello.lab.example"; sid:1;)' \
 		'alert tcp any any -> any 443 (msg:"packet"; flow:no_stream; content:"split-hello.lab.example"; sid:2;)' \

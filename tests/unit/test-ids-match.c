@@ -230,6 +230,17 @@ static struct kn_slice sl(const char *s)
 	return x;
 }
 
+/* An HTTP flow with an empty packet, and blank messages to fill. */
+static void http_init(struct kn_flow *f, struct kn_pkt *p, uint64_t id,
+		      struct kn_http_req *q, struct kn_http_resp *r)
+{
+	flow_init(f, 6, id);
+	f->app = KN_APP_HTTP;
+	pkt_init(p, f, "");
+	memset(q, 0, sizeof *q);
+	memset(r, 0, sizeof *r);
+}
+
 TEST(ids_runtime_packet_and_stream)
 {
 	struct rt t;
@@ -302,10 +313,7 @@ TEST(ids_runtime_app_buffers)
 		"alert tls any any -> any any (tls.sni; content:\"bad.example\"; sid:30;)\n"
 		"alert tls any any -> any any (tls.cert_subject; content:\"CN=bad\"; tls.sni; content:\"bad\"; sid:31;)\n"
 		"alert http any any -> any any (http.host; content:\"EXAMPLE\"; sid:32;)\n") == 0);
-	flow_init(&f, 6, 3);
-	f.app = KN_APP_HTTP;
-	pkt_init(&p, &f, "");
-	memset(&q, 0, sizeof q);
+	http_init(&f, &p, 3, &q, &r);
 	q.request_line = sl("POST /a%20b HTTP/1.1");
 	q.method = sl("POST");
 	q.uri = sl("/a%20b");
@@ -326,7 +334,6 @@ TEST(ids_runtime_app_buffers)
 	CHECK_INT(t.rec.sid[5], 25);
 	CHECK_INT(t.rec.hook[0], KI_H_HTTP_REQ);
 	t.rec.n = 0;
-	memset(&r, 0, sizeof r);
 	r.status_line = sl("HTTP/1.1 404 Not Found");
 	r.status_code = sl("404");
 	r.headers = sl("Server: x\r\n");
@@ -366,6 +373,87 @@ TEST(ids_runtime_app_buffers)
 	ki_ids_tls_cert(t.ids, &f, &c, &p);
 	CHECK_INT(t.rec.n, 2);
 	CHECK_INT(t.rec.sid[1], 31);
+	ki_ids_flow_end(t.ids, &f);
+	rt_free(&t);
+}
+
+/* The sids alerted since the last reset, as "1 2 3", and a reset. */
+static const char *sids_take(struct rec *r)
+{
+	static char out[256];
+	size_t o = 0;
+
+	out[0] = '\0';
+	for (int i = 0; i < r->n && o < sizeof out - 12; i++)
+		o += (size_t)snprintf(out + o, sizeof out - o, "%s%u",
+				      i ? " " : "", r->sid[i]);
+	r->n = 0;
+	return out;
+}
+
+/* file.data (and file_data) without a direction: the request body on
+ * requests and the response body on responses, one alert per
+ * transaction and direction; flow:to_server or to_client keeps one. */
+TEST(ids_runtime_file_data_directions)
+{
+	struct rt t;
+	struct kn_flow f;
+	struct kn_pkt p;
+	struct kn_http_req q;
+	struct kn_http_resp r;
+	static const struct {
+		int resp;
+		const char *req_body, *resp_body, *want;
+	} step[] = {
+		/* A request without a body: nothing; the response body then
+		 * matches the rules without a direction and those to the
+		 * client. */
+		{ 0, "", "", "" },
+		{ 1, "", "Hello World", "40 42 45" },
+		/* The headers of the response too: both-side buffers. */
+		{ 1, "", "Hello there", "43" },
+		/* A request body: the rules without a direction, those to
+		 * the server, and the request-only buffers (http.uri ties
+		 * sid 46 to requests), each once. */
+		{ 0, "World", "", "40 41 44 46" },
+		/* Its response without a body: http.request_body is a
+		 * request buffer, not inspected again on the response. */
+		{ 1, "World", "", "" },
+		/* A rule without a fast pattern is found on both sides. */
+		{ 1, "", "no fast pattern here", "47" },
+	};
+
+	REQUIRE(rt_init(&t,
+		"alert http any any -> any any (file_data; content:\"World\"; sid:40;)\n"
+		"alert http any any -> any any (flow:to_server; file.data; content:\"World\"; sid:41;)\n"
+		"alert http any any -> any any (flow:established,to_client; file.data; content:\"World\"; sid:42;)\n"
+		"alert http any any -> any any (file.data; content:\"there\"; http.header; content:\"Type|3a| text\"; sid:43;)\n"
+		"alert http any any -> any any (http.request_body; content:\"World\"; sid:44;)\n"
+		"alert http any any -> any any (http.response_body; content:\"World\"; sid:45;)\n"
+		"alert http any any -> any any (file.data; content:\"World\"; http.uri; content:\"/u\"; sid:46;)\n"
+		"alert http any any -> any any (file_data; pcre:\"/^no fast pattern/\"; sid:47;)\n") == 0);
+	http_init(&f, &p, 6, &q, &r);
+	q.request_line = sl("GET /u HTTP/1.1");
+	q.method = sl("GET");
+	q.uri = q.uri_norm = sl("/u");
+	q.protocol = sl("HTTP/1.1");
+	q.headers = sl("Host: a\r\n");
+	r.status_line = sl("HTTP/1.1 200 OK");
+	r.status_code = sl("200");
+	r.protocol = sl("HTTP/1.1");
+	r.headers = sl("Content-Type: text/plain\r\n");
+	for (size_t i = 0; i < sizeof step / sizeof step[0]; i++) {
+		q.body = sl(step[i].req_body);
+		r.body = sl(step[i].resp_body);
+		if (step[i].resp)
+			ki_ids_http_response(t.ids, &f, &q, &r, &p);
+		else
+			ki_ids_http_request(t.ids, &f, &q, &p);
+		if (t.rec.n > 0 && t.rec.hook[0] != (step[i].resp ? KI_H_HTTP_RESP :
+						       KI_H_HTTP_REQ))
+			ut_fail(__FILE__, __LINE__, "step %zu: hook %d", i, t.rec.hook[0]);
+		CHECK_STR(sids_take(&t.rec), step[i].want);
+	}
 	ki_ids_flow_end(t.ids, &f);
 	rt_free(&t);
 }

@@ -129,7 +129,33 @@ TEST(ids_parse_content_hex_and_modifiers)
 	CHECK(r->sm[3].flags & KI_F_ENDSWITH);
 	CHECK_INT(r->fast, 2);
 	CHECK_INT(r->hook, KI_H_HTTP_REQ);
+	CHECK_INT(r->hooks, 1u << KI_H_HTTP_REQ);
 	ki_rule_free(r);
+	/* file.data and other both-side buffers: both places without a
+	 * direction, one with it or with a request buffer. */
+	{
+		static const struct { const char *opts; unsigned hooks; } t[] = {
+			{ "file_data; content:\"x\"; http.header; content:\"y\";",
+			  1u << KI_H_HTTP_REQ | 1u << KI_H_HTTP_RESP },
+			{ "flow:to_server; file.data; content:\"x\";", 1u << KI_H_HTTP_REQ },
+			{ "flow:to_client; file.data; content:\"x\";", 1u << KI_H_HTTP_RESP },
+			{ "file.data; content:\"x\"; http.request_body; content:\"y\";",
+			  1u << KI_H_HTTP_REQ },
+		};
+		char text[256];
+
+		for (size_t i = 0; i < sizeof t / sizeof t[0]; i++) {
+			snprintf(text, sizeof text, "alert http any any -> any any "
+				 "(%s sid:2;)", t[i].opts);
+			r = parse(&e, text, NULL, NULL);
+			REQUIRE(r != NULL);
+			CHECK_INT(r->sm[0].buf, KI_B_FILE_DATA);
+			if (r->hooks != t[i].hooks)
+				ut_fail(__FILE__, __LINE__, "%s: hooks %u, want %u",
+					t[i].opts, r->hooks, t[i].hooks);
+			ki_rule_free(r);
+		}
+	}
 	env_free(&e);
 }
 
