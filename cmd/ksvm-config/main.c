@@ -71,7 +71,8 @@ static const char doc[] =
 	"print vm_count and urlfeed_count as NUL-separated key=value items\n"
 	"  get FILE     the settings of [ksvm] with their defaults, as "
 	"NUL-separated key=value items (times in seconds, switches yes or no), "
-	"and vm_count, urlfeed_count, knetscan_url_db, kurlcheck_db, report_to\n";
+	"and vm_count, urlfeed_count, knetscan_url_db, kurlcheck_db, relay_mode, "
+	"netscan_mode, report_to\n";
 
 static const struct argp argp = {
 	NULL, parse_opt, "check FILE\nget FILE", doc, children, NULL, NULL
@@ -166,6 +167,13 @@ int main(int argc, char **argv)
 	put("knetscan_url_db", it != NULL ? it->value : "");
 	it = ks_conf_get(&c, "kurlcheck", "database");
 	put("kurlcheck_db", it != NULL ? it->value : KU_DB_DEFAULT_PATH);
+	/* A path's own mode, when its tool's section gives one: guests in
+	 * standard mode while the network is only watched, or the other
+	 * way round. */
+	it = ks_conf_get(&c, "kgi-relay", "mode");
+	put("relay_mode", it != NULL ? it->value : "");
+	it = ks_conf_get(&c, "knetscan", "mode");
+	put("netscan_mode", it != NULL ? it->value : "");
 	to = ks_conf_get(&c, "kreport", "to");
 	put("report_to", to != NULL ? to->value : "");
 	rc = fflush(stdout) == 0 ? KS_EXIT_CLEAN : KS_EXIT_FAIL;

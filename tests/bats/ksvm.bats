@@ -521,3 +521,25 @@ os.execv(sys.argv[1], sys.argv[1:])' "$KSVM" -q -c "$W/ksvm.conf" -e "$T/events"
 	assert_failure 2
 	assert_output --partial "not running"
 }
+
+@test "a path's own mode: guests in standard mode while the network is only watched; --mode sets both" {
+	make_work standard
+	sed -i 's/^block_time = 60m$/&\nmode = monitoring/' "$W/ksvm.conf"
+	grep -qx 'mode = monitoring' "$W/ksvm.conf"
+	run --separate-stderr "$KSVM" -c "$W/ksvm.conf" run
+	assert_failure 1
+	[[ $stderr == *"running: guests in standard mode, network in monitoring mode"* ]]
+	# The guests: decided.
+	[ "$(decisions | awk '$1 == "deny"' | wc -l)" = 4 ]
+	# The network: the traffic passes byte for byte, alerts say what would be done.
+	cmp "$PCAP" "$W/forward.pcap"
+	[ "$(events | jq -r 'select(.event_type == "alert" and .attack) | "\(.alert.action) \(.would)"' | sort -u)" = "allowed blocked" ]
+	# --mode on the command line sets both paths.
+	rm -rf "$W"
+	make_work standard
+	sed -i 's/^block_time = 60m$/&\nmode = monitoring/' "$W/ksvm.conf"
+	run --separate-stderr "$KSVM" -c "$W/ksvm.conf" --mode standard run
+	assert_failure 1
+	! cmp -s "$PCAP" "$W/forward.pcap"
+	[ "$(events | jq -r 'select(.event_type == "alert" and .attack) | .alert.action' | sort -u)" = blocked ]
+}
