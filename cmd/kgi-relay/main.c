@@ -186,27 +186,21 @@ struct vm_ctx {
 static void vm_addresses(struct ks_conf *c, const char *section,
 			 const struct ks_conf_item *it, struct kg_vm_conf *v)
 {
-	size_t n = 0;
-	char **w = ks_conf_words(it->value, &n);
 	struct kn_cidr *a;
+	size_t n;
+	char bad[64];
 
-	if (w == NULL || n == 0) {
-		ks_conf_error(c, it->line, "[%s] address: no address", section);
-		ks_conf_words_free(w);
-		return;
-	}
-	a = calloc(n, sizeof *a);
-	if (a == NULL) {
-		ks_conf_words_free(w);
-		return;
-	}
-	for (size_t i = 0; i < n; i++)
-		if (kn_cidr_parse(w[i], &a[i]) != 0)
+	if (kn_cidr_list_parse(it->value, &a, &n, bad, sizeof bad) != 0) {
+		if (bad[0] == '\0')
+			ks_conf_error(c, it->line, "[%s] address: no address",
+				      section);
+		else
 			ks_conf_error(c, it->line, "[%s] address: '%s' is not "
 				      "an address or a subnet (10.0.0.5, "
 				      "10.0.0.0/24, 2001:db8::/64)", section,
-				      w[i]);
-	ks_conf_words_free(w);
+				      bad);
+		return;
+	}
 	v->addresses = a;
 	v->naddresses = n;
 }

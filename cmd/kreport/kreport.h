@@ -8,6 +8,7 @@
 #include "report/conn.h"
 #include "report/filter.h"
 #include "report/spool.h"
+#include "net/policy.h"
 
 #define PROGRAM "kreport"
 
@@ -38,6 +39,7 @@ struct opts {
 	const char *spool;
 	const char *copy;             /* --copy: the local event log */
 	int set_copy;
+	int no_relay;                 /* --no-relay: ignore the file's "to" */
 	unsigned long long spool_size;
 	enum kr_spool_policy spool_full;
 	const char *ca, *cert, *key;
@@ -50,6 +52,14 @@ struct opts {
 	    set_hostname;
 	char **paths;
 	int npaths;
+	/* The guests' addresses ([vm NAME] address): a network record with
+	 * no vm is the guest's whose address it goes to (else comes from). */
+	struct kreport_guest {
+		const char *name;
+		struct kn_cidr *nets;
+		size_t nnets;
+	} *guests;
+	size_t nguests;
 };
 
 /* run.c: read, report, relay; returns the exit code. */

@@ -18,7 +18,7 @@ enum {
 	OPT_MAX_ROWS, OPT_BASE, OPT_HOSTNAME, OPT_FACILITY, OPT_MAX_MESSAGE,
 	OPT_MAX_LINE, OPT_TO, OPT_SPOOL, OPT_SPOOL_SIZE, OPT_SPOOL_FULL,
 	OPT_CA, OPT_CERT, OPT_KEY, OPT_BACKOFF_MAX, OPT_DRAIN_TIMEOUT,
-	OPT_CONFIG, OPT_CHECK_CONFIG, OPT_COPY,
+	OPT_CONFIG, OPT_CHECK_CONFIG, OPT_COPY, OPT_NO_RELAY,
 };
 
 static const struct argp_option options[] = {
@@ -55,6 +55,7 @@ static const struct argp_option options[] = {
 	{ "copy", OPT_COPY, "FILE", 0, "Also append every record read to FILE (the local event log), whatever the filters and the format", 4 },
 	{ "config", OPT_CONFIG, "FILE", 0, "Read the [kreport] settings from FILE (ksvm.conf)", 4 },
 	{ "check-config", OPT_CHECK_CONFIG, NULL, 0, "Check the settings and the TLS files, say what is wrong, and exit (nothing is read or sent)", 4 },
+	{ "no-relay", OPT_NO_RELAY, NULL, 0, "Leave the configuration's relay settings alone: write the report only (a report of the event log the relay already sent)", 4 },
 	{ 0 }
 };
 
@@ -229,6 +230,7 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 	case OPT_CONFIG: o->config = arg; break;
 	case OPT_CHECK_CONFIG: o->check_config = 1; break;
 	case OPT_COPY: o->copy = arg; o->set_copy = 1; break;
+	case OPT_NO_RELAY: o->no_relay = 1; break;
 	case ARGP_KEY_ARGS:
 		o->paths = state->argv + state->next;
 		o->npaths = state->argc - state->next;
@@ -280,6 +282,51 @@ static const char *conf_str(struct ks_conf *c, const char *key, int cli_set,
 	return cli_set || it == NULL ? cli : it->value;
 }
 
+struct guest_ctx {
+	struct opts *o;
+	struct ks_conf *c;
+};
+
+/* [vm NAME] address: the guest's addresses and subnets (kgi-relay reads
+ * the rest of the section). */
+static void guest_section(void *ctx, const char *section, unsigned line)
+{
+	struct guest_ctx *g = ctx;
+	struct ks_conf_item *it = ks_conf_get(g->c, section, "address");
+	struct kreport_guest *ng;
+	struct kn_cidr *nets;
+	size_t n;
+	char bad[64];
+
+	(void)line;
+	if (it == NULL)
+		return;
+	if (kn_cidr_list_parse(it->value, &nets, &n, bad, sizeof bad) != 0) {
+		ks_conf_error(g->c, it->line, "[%s] address: '%s' is not an "
+			      "address or a subnet", section, bad);
+		return;
+	}
+	ng = realloc(g->o->guests, (g->o->nguests + 1) * sizeof *ng);
+	if (ng == NULL) {
+		free(nets);
+		return;
+	}
+	g->o->guests = ng;
+	ng[g->o->nguests].name = section + strlen("vm ");
+	ng[g->o->nguests].nets = nets;
+	ng[g->o->nguests].nnets = n;
+	g->o->nguests++;
+}
+
+static void guests_free(struct opts *o)
+{
+	for (size_t i = 0; i < o->nguests; i++)
+		free(o->guests[i].nets);
+	free(o->guests);
+	o->guests = NULL;
+	o->nguests = 0;
+}
+
 static int load_config(struct opts *o, struct ks_conf *c)
 {
 	struct ks_err err;
@@ -291,7 +338,7 @@ static int load_config(struct opts *o, struct ks_conf *c)
 		return -1;
 	}
 	it = ks_conf_get(c, "kreport", "to");
-	if (it != NULL && !o->set_to) {
+	if (it != NULL && !o->set_to && !o->no_relay) {
 		if (kr_dest_parse(it->value, &o->dest, &err) != 0)
 			ks_conf_error(c, it->line, "to: %s", err.msg);
 		else
@@ -342,6 +389,11 @@ static int load_config(struct opts *o, struct ks_conf *c)
 		ks_conf_error(c, it->line, "drain_timeout: wants a duration");
 	else if (it != NULL && !o->set_drain)
 		o->drain_timeout_ms = v;
+	{
+		struct guest_ctx g = { o, c };
+
+		ks_conf_sections(c, "vm ", guest_section, &g);
+	}
 	ks_conf_check_unused(c, "kreport");
 	if (c->nerr > 0) {
 		ks_conf_print_errors(c, stderr);
@@ -372,6 +424,7 @@ int main(int argc, char **argv)
 	if (o.config != NULL && load_config(&o, &conf) != 0) {
 		ks_conf_free(&conf);
 		kr_filter_free(&o.filter);
+		guests_free(&o);
 		return KS_EXIT_FAIL;
 	}
 	if (o.to != NULL && !o.format_set)
@@ -382,6 +435,7 @@ int main(int argc, char **argv)
 			"destination\n", PROGRAM);
 		ks_conf_free(&conf);
 		kr_filter_free(&o.filter);
+		guests_free(&o);
 		return KS_EXIT_FAIL;
 	}
 	if (o.check_config) {
@@ -400,10 +454,12 @@ int main(int argc, char **argv)
 				o.config ? " of " : "", o.config ? o.config : "");
 		ks_conf_free(&conf);
 		kr_filter_free(&o.filter);
+		guests_free(&o);
 		return rc;
 	}
 	rc = kreport_run(&o);
 	ks_conf_free(&conf);
 	kr_filter_free(&o.filter);
+	guests_free(&o);
 	return rc;
 }

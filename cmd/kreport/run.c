@@ -301,6 +301,42 @@ static void copy_line(struct run *r, const char *line, size_t len)
 	}
 }
 
+/* A network record without a vm is the guest's whose address it goes to,
+ * else the guest's it comes from (the longest prefix wins). */
+static void guest_of(const struct opts *o, struct kr_event *e)
+{
+	const struct kr_str side[2] = { e->dest_ip, e->src_ip };
+	char buf[64];
+	struct kn_cidr a;
+
+	if (o->nguests == 0 || kr_str_set(e->vm))
+		return;
+	for (int s = 0; s < 2; s++) {
+		int best = -1;
+		size_t bi = 0;
+
+		if (!kr_str_set(side[s]) || side[s].n >= sizeof buf)
+			continue;
+		memcpy(buf, side[s].p, side[s].n);
+		buf[side[s].n] = '\0';
+		if (kn_cidr_parse(buf, &a) != 0 || strchr(buf, '/') != NULL)
+			continue;
+		for (size_t i = 0; i < o->nguests; i++) {
+			int m = kn_cidr_list_match(o->guests[i].nets,
+						   o->guests[i].nnets, &a.net);
+
+			if (m > best) {
+				best = m;
+				bi = i;
+			}
+		}
+		if (best >= 0) {
+			e->vm = kr_str_c(o->guests[bi].name);
+			return;
+		}
+	}
+}
+
 static void handle_line(struct run *r, struct kr_input *in, char *line,
 			size_t len)
 {
@@ -325,6 +361,7 @@ static void handle_line(struct run *r, struct kr_input *in, char *line,
 		copy_line(r, line, len);
 	kr_event_from_doc(&r->ev, &r->doc, line, len, in->name,
 			  in->lines.line_no);
+	guest_of(r->o, &r->ev);
 	count_and_emit(r, &r->ev);
 }
 

@@ -17,6 +17,7 @@
 #include "net/policy.h"
 
 #include <arpa/inet.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
@@ -187,6 +188,65 @@ int kn_cidr_contains(const struct kn_cidr *c, const struct kn_addr *a)
 	    ((c->net.b[full] ^ a->b[full]) & (uint8_t)(0xff << (8 - rem))) != 0)
 		return 0;
 	return 1;
+}
+
+int kn_cidr_list_parse(const char *value, struct kn_cidr **out, size_t *n,
+		       char *bad, size_t badlen)
+{
+	struct kn_cidr *l = NULL, *nl;
+	size_t cnt = 0;
+	const char *p = value;
+	char word[INET6_ADDRSTRLEN + 8];
+
+	*out = NULL;
+	*n = 0;
+	if (badlen > 0)
+		bad[0] = '\0';
+	while (*p != '\0') {
+		size_t w = 0;
+
+		while (*p == ' ' || *p == '\t' || *p == ',')
+			p++;
+		if (*p == '\0')
+			break;
+		while (p[w] != '\0' && p[w] != ' ' && p[w] != '\t' && p[w] != ',')
+			w++;
+		if (w >= sizeof word) {
+			snprintf(bad, badlen, "%.*s", (int)w, p);
+			goto fail;
+		}
+		memcpy(word, p, w);
+		word[w] = '\0';
+		p += w;
+		nl = realloc(l, (cnt + 1) * sizeof *l);
+		if (nl == NULL)
+			goto fail;
+		l = nl;
+		if (kn_cidr_parse(word, &l[cnt]) != 0) {
+			snprintf(bad, badlen, "%s", word);
+			goto fail;
+		}
+		cnt++;
+	}
+	if (cnt == 0)
+		goto fail;
+	*out = l;
+	*n = cnt;
+	return 0;
+fail:
+	free(l);
+	return -1;
+}
+
+int kn_cidr_list_match(const struct kn_cidr *l, size_t n,
+		       const struct kn_addr *a)
+{
+	int best = -1;
+
+	for (size_t i = 0; i < n; i++)
+		if ((int)l[i].prefix > best && kn_cidr_contains(&l[i], a))
+			best = l[i].prefix;
+	return best;
 }
 
 static int cidr_cmp(const void *pa, const void *pb)

@@ -51,6 +51,17 @@ struct kn_cidr {
 int kn_cidr_parse(const char *s, struct kn_cidr *out);
 int kn_cidr_contains(const struct kn_cidr *c, const struct kn_addr *a);
 
+/* A list of addresses and subnets separated by blanks or commas
+ * ("10.0.0.5, 10.0.1.0/24 2001:db8::/64") into *out (the caller frees
+ * it) and *n.  -1 when a word is neither (copied into bad) or the list
+ * is empty (bad is ""), or out of memory. */
+int kn_cidr_list_parse(const char *value, struct kn_cidr **out, size_t *n,
+		       char *bad, size_t badlen);
+
+/* The longest prefix of the list that holds a, or -1. */
+int kn_cidr_list_match(const struct kn_cidr *l, size_t n,
+		       const struct kn_addr *a);
+
 #define KN_POLICY_MAX_EXCLUDE 4096
 
 struct kn_policy_conf {

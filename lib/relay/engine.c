@@ -418,13 +418,12 @@ static const struct vm *find_vm(const struct kg_engine *e,
 		return NULL;
 	for (size_t i = 0; i < e->cfg.nvms; i++) {
 		const struct kg_vm_conf *c = &e->cfg.vms[i];
+		int m = kn_cidr_list_match(c->addresses, c->naddresses, &a.net);
 
-		for (size_t k = 0; k < c->naddresses; k++)
-			if (kn_cidr_contains(&c->addresses[k], &a.net) &&
-			    (int)c->addresses[k].prefix > best) {
-				best = c->addresses[k].prefix;
-				best_i = i;
-			}
+		if (m > best) {
+			best = m;
+			best_i = i;
+		}
 	}
 	if (best < 0)
 		return NULL;

@@ -324,6 +324,26 @@ kreport: $MIXED:26: incomplete JSON value" ]
 	assert_line --index 0 --regexp '^<38>1 .* cli kfscan - file '
 }
 
+@test "network records go to the guest whose address they go to (else come from), by [vm NAME] address" {
+	cat >"$T/in" <<-'EOF'
+	{"timestamp":"2026-11-26T09:00:00.000000+0000","event_type":"alert","program":"knetscan","src_ip":"203.0.113.9","src_port":4444,"dest_ip":"10.0.0.5","dest_port":80,"proto":"TCP","alert":{"action":"blocked","gid":1,"signature_id":1,"rev":1,"signature":"to web","category":"c","severity":1}}
+	{"timestamp":"2026-11-26T09:00:01.000000+0000","event_type":"alert","program":"knetscan","src_ip":"10.0.1.7","src_port":5555,"dest_ip":"198.51.100.1","dest_port":443,"proto":"TCP","alert":{"action":"allowed","gid":1,"signature_id":2,"rev":1,"signature":"from db subnet","category":"c","severity":2}}
+	{"timestamp":"2026-11-26T09:00:02.000000+0000","event_type":"alert","program":"knetscan","src_ip":"192.0.2.1","dest_ip":"192.0.2.2","proto":"TCP","alert":{"action":"allowed","gid":1,"signature_id":3,"rev":1,"signature":"no guest","category":"c","severity":3}}
+	{"timestamp":"2026-11-26T09:00:03.000000+0000","event_type":"alert","program":"knetscan","vm":"named","src_ip":"10.0.0.5","dest_ip":"10.0.0.6","proto":"TCP","alert":{"action":"allowed","gid":1,"signature_id":4,"rev":1,"signature":"has a vm","category":"c","severity":3}}
+	EOF
+	printf '[vm web]\naddress = 10.0.0.5\n[vm lan]\naddress = 10.0.0.0/16\n[vm db]\naddress = 10.0.1.0/24, 2001:db8::/64\n' >"$T/g.conf"
+	run -1 kreport -q --config "$T/g.conf" -f cef "$T/in"
+	[ "$(grep -o 'cs1=[a-z]*' <<<"$output" | tr '\n' ' ')" = "cs1=web cs1=db cs1=named " ]
+	# --no-relay: the file's guests, not its relay (no spool, no sending).
+	printf '[kreport]\nto = tcp://127.0.0.1:9\nspool = %s\n[vm web]\naddress = 10.0.0.5\n' "$T/sp" >"$T/r.conf"
+	run -1 kreport -q --config "$T/r.conf" --no-relay -f cef "$T/in"
+	[ "$(grep -c 'cs1=web' <<<"$output")" = 1 ]
+	[ ! -e "$T/sp" ]
+	printf '[vm web]\naddress = 10.0.0.5, 10.0.0.999\n' >"$T/bad.conf"
+	run -2 --separate-stderr kreport --config "$T/bad.conf" --check-config
+	[[ $stderr == *"bad.conf:2: [vm web] address: '10.0.0.999' is not an address or a subnet"* ]]
+}
+
 @test "the sample configuration (samples/etc/ksvm.conf) is valid for kreport" {
 	sed -e "s|/var/spool/ksvm/kreport|$T/spool|" "$TOP/samples/etc/ksvm.conf" >"$T/ksvm.conf"
 	run --separate-stderr kreport --config "$T/ksvm.conf" -f json "$MIXED"
