@@ -60,14 +60,17 @@ struct fld {
 };
 
 /* One content coding being undone: an inflate stream whose format (gzip,
- * zlib or raw deflate) is told from its first two bytes. */
-enum { Z_SNIFF, Z_RUN, Z_END };
+ * zlib or raw deflate) is told from its first two bytes, or, when it is
+ * none of them, its bytes passed on as they are. */
+enum { Z_SNIFF, Z_RUN, Z_END, Z_PASS };
+
+#define HTTP_ZFIRST 64               /* a layer's first bytes, kept */
 
 struct zlayer {
 	z_stream z;
 	int st;
-	uint8_t head[2];
-	size_t nhead;
+	uint8_t first[HTTP_ZFIRST];
+	uint64_t fed, out;           /* bytes in, bytes inflated */
 };
 
 /* A request kept for its response (one block: the struct, then bytes). */
@@ -177,7 +180,7 @@ static void decode_free(struct hdir *d)
 {
 	if (d->zl != NULL) {
 		for (int i = 0; i < d->ncod; i++)
-			if (d->zl[i].st != Z_SNIFF)
+			if (d->zl[i].st == Z_RUN || d->zl[i].st == Z_END)
 				inflateEnd(&d->zl[i].z);
 		free(d->zl);
 		d->zl = NULL;
@@ -239,13 +242,30 @@ static int decode_end(const struct kn_app_env *e, struct hdir *d,
 static int decode_layer(const struct kn_app_env *e, struct hdir *d, int i,
 			const uint8_t *p, size_t n);
 
-/* Inflate through layer i; the last layer writes into d->dec, up to
- * max_body. */
+/* Bytes out of layer i: into the next layer, or, from the last, into
+ * d->dec up to max_body. */
+static int emit(const struct kn_app_env *e, struct hdir *d, int i,
+		const uint8_t *p, size_t n)
+{
+	size_t room;
+
+	if (n == 0)
+		return 0;
+	if (i + 1 < d->ncod)
+		return decode_layer(e, d, i + 1, p, n);
+	room = e->c->max_body > d->dec.len ? e->c->max_body - d->dec.len : 0;
+	if (ks_buf_append(&d->dec, p, n < room ? n : room) != KS_OK ||
+	    n >= room)
+		return decode_end(e, d, NULL);
+	return 0;
+}
+
+/* Inflate through layer i.  Returns 0 to go on, -1 when decoding ended
+ * for the message, 1 when the stream is not deflate. */
 static int decode_run(const struct kn_app_env *e, struct hdir *d, int i,
 		      const uint8_t *p, size_t n)
 {
 	struct zlayer *l = &d->zl[i];
-	int last = i + 1 == d->ncod;
 	uint8_t tmp[HTTP_ZCHUNK];
 
 	while (n > 0) {
@@ -257,33 +277,17 @@ static int decode_run(const struct kn_app_env *e, struct hdir *d, int i,
 		p += take;
 		n -= take;
 		do {
-			uint8_t *out = tmp;
-			size_t room = sizeof tmp, got;
+			size_t got;
 			int rc;
 
-			if (last) {
-				room = e->c->max_body > d->dec.len ?
-				       e->c->max_body - d->dec.len : 0;
-				if (room == 0)
-					return decode_end(e, d, NULL);
-				if (room > HTTP_ZCHUNK)
-					room = HTTP_ZCHUNK;
-				if (ks_buf_reserve(&d->dec, room) != KS_OK)
-					return decode_end(e, d, NULL);
-				out = d->dec.data + d->dec.len;
-			}
-			l->z.next_out = out;
-			l->z.avail_out = (uInt)room;
+			l->z.next_out = tmp;
+			l->z.avail_out = sizeof tmp;
 			rc = inflate(&l->z, Z_NO_FLUSH);
-			got = room - l->z.avail_out;
+			got = sizeof tmp - l->z.avail_out;
+			l->out += got;
 			d->zwork += got;
-			if (last) {
-				d->dec.len += got;
-				d->dec.data[d->dec.len] = '\0';
-			} else if (got > 0 &&
-				   decode_layer(e, d, i + 1, tmp, got) != 0) {
+			if (emit(e, d, i, tmp, got) != 0)
 				return -1;
-			}
 			/* One deflate layer inflates at most 1032 to 1; more
 			 * per wire byte is layers stacked to exhaust us. */
 			if (d->zwork > HTTP_BOMB_FLOOR &&
@@ -296,11 +300,8 @@ static int decode_run(const struct kn_app_env *e, struct hdir *d, int i,
 				l->st = Z_END;
 				return 0;
 			}
-			if (rc != Z_OK && rc != Z_BUF_ERROR) {
-				d->zfail = 1;
-				return decode_end(e, d,
-						  "http.decompression_failed");
-			}
+			if (rc != Z_OK && rc != Z_BUF_ERROR)
+				return 1;
 			if (rc == Z_BUF_ERROR && got == 0)
 				break;       /* needs more input */
 		} while (l->z.avail_in > 0 || l->z.avail_out == 0);
@@ -308,36 +309,61 @@ static int decode_run(const struct kn_app_env *e, struct hdir *d, int i,
 	return 0;
 }
 
-/* Feed bytes to layer i, telling its format from the first two: a gzip
+/*
+ * Feed bytes to layer i, telling its format from the first two: a gzip
  * member (RFC 1952) or a zlib stream (RFC 1950 section 2.2, its header
  * check) are read as such (zlib's automatic header detection), anything
- * else as raw deflate (RFC 1951). */
+ * else as raw deflate (RFC 1951).  A layer that is not deflate at all (it
+ * fails before a byte came out, within its first HTTP_ZFIRST bytes)
+ * passes its bytes on unchanged, as libhtp does: a header that names one
+ * coding too many, or a body sent plain, is still seen.
+ */
 static int decode_layer(const struct kn_app_env *e, struct hdir *d, int i,
 			const uint8_t *p, size_t n)
 {
 	struct zlayer *l = &d->zl[i];
+	uint64_t before = l->fed;
+	size_t k = 0;
+	int rc = 0;
 
+	if (l->st == Z_PASS)
+		return emit(e, d, i, p, n);
+	if (l->st == Z_END)
+		return 0;
+	if (before < HTTP_ZFIRST) {
+		k = HTTP_ZFIRST - (size_t)before < n ?
+		    HTTP_ZFIRST - (size_t)before : n;
+		memcpy(l->first + before, p, k);
+	}
+	l->fed += n;
 	if (l->st == Z_SNIFF) {
+		const uint8_t *h = l->first;
 		int wrapped;
 
-		while (n > 0 && l->nhead < 2) {
-			l->head[l->nhead++] = *p++;
-			n--;
-		}
-		if (l->nhead < 2)
+		if (l->fed < 2)
 			return 0;
-		wrapped = (l->head[0] == 0x1f && l->head[1] == 0x8b) ||
-			  ((l->head[0] & 0x0f) == 8 &&
-			   ((unsigned)l->head[0] << 8 | l->head[1]) % 31 == 0);
+		wrapped = (h[0] == 0x1f && h[1] == 0x8b) ||
+			  ((h[0] & 0x0f) == 8 &&
+			   ((unsigned)h[0] << 8 | h[1]) % 31 == 0);
 		if (inflateInit2(&l->z, wrapped ? 15 + 32 : -15) != Z_OK)
 			return decode_end(e, d, NULL);
 		l->st = Z_RUN;
-		if (decode_run(e, d, i, l->head, 2) != 0)
-			return -1;
+		/* The byte held back from before, if any. */
+		rc = decode_run(e, d, i, l->first, (size_t)before);
 	}
-	if (l->st == Z_END)
-		return 0;
-	return decode_run(e, d, i, p, n);
+	if (rc == 0)
+		rc = decode_run(e, d, i, p, n);
+	if (rc != 1)
+		return rc;
+	if (l->out == 0 && before <= HTTP_ZFIRST) {
+		inflateEnd(&l->z);
+		l->st = Z_PASS;
+		if (emit(e, d, i, l->first, (size_t)before + k) != 0)
+			return -1;
+		return emit(e, d, i, p + k, n - k);
+	}
+	d->zfail = 1;
+	return decode_end(e, d, "http.decompression_failed");
 }
 
 /* Body bytes off the wire (NULL: lost ones) for the decoded body. */
@@ -476,13 +502,12 @@ static struct kn_slice field(const struct hdir *d, int k)
 }
 
 /* The body as signatures see it: decoded when it has content codings,
- * unless decoding failed before a byte came out (then, as HTTP parsers
- * in the field pass such a body through, the bytes on the wire). */
+ * unless nothing came out of decoding (a body too short to tell its
+ * format, or one that failed past its first bytes): then the bytes on
+ * the wire. */
 static struct kn_slice data_of(const struct hdir *d)
 {
-	int none = d->ncod == 0 ||
-		   (d->dec.len == 0 &&
-		    (d->zfail || d->zl == NULL || d->zl[0].st == Z_SNIFF));
+	int none = d->ncod == 0 || d->dec.len == 0;
 
 	return sl(none ? &d->body : &d->dec, 0,
 		  none ? d->body.len : d->dec.len);
@@ -1178,8 +1203,9 @@ static int line_bytes(struct kn_http *h, const struct kn_app_env *e,
 
 /*
  * chunk = chunk-size [ chunk-ext ] CRLF (RFC 9112 section 7.1), read as
- * HTTP parsers in the field read it: whitespace before the size is
- * skipped, the leading hex digits are the size and whatever follows them
+ * HTTP parsers in the field read it: whitespace before the size (SP, HTAB,
+ * VT, FF, CR) is skipped, the leading hex digits are the size and
+ * whatever follows them
  * (an extension, or junk such as "fx" or "f\0") is ignored.  A line
  * without a hex digit first, or a size past 2^60, is refused.
  */
@@ -1188,7 +1214,8 @@ static int chunk_size(const struct ks_buf *l, uint64_t *size)
 	size_t i = 0, s;
 	uint64_t x = 0;
 
-	while (i < l->len && is_ows(l->data[i]))
+	while (i < l->len && (is_ows(l->data[i]) || l->data[i] == '\v' ||
+			      l->data[i] == '\f' || l->data[i] == '\r'))
 		i++;
 	s = i;
 	while (i < l->len && ks_hexval(l->data[i]) >= 0) {
