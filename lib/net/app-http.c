@@ -39,7 +39,7 @@
 #define HTTP_MAX_PENDING 64          /* requests waiting for their response */
 #define HTTP_MAX_LINE 4096           /* a chunk-size line */
 #define HTTP_KEEP_BUF 4096           /* buffers kept between messages */
-#define HTTP_MAX_CODINGS 2           /* content codings undone per body */
+#define HTTP_MAX_CODINGS 3           /* content codings undone per body */
 #define HTTP_ZCHUNK 16384            /* inflate output per step */
 #define HTTP_BOMB_RATIO 2048         /* inflated bytes per wire byte */
 #define HTTP_BOMB_FLOOR (256u << 10) /* inflated bytes before it applies */

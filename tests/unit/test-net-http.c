@@ -809,3 +809,29 @@ TEST(net_http_coded_body_caps)
 	ks_buf_free(&z1);
 	ks_buf_free(&z2);
 }
+
+TEST(net_http_at_most_three_codings_are_undone)
+{
+	struct ks_buf z[4];
+	struct conv v;
+
+	for (int i = 0; i < 4; i++)
+		ks_buf_init(&z[i], KS_BUF_UNLIMITED);
+	zip(&z[0], GZ, text, sizeof text - 1);
+	zip(&z[1], RAW, z[0].data, z[0].len);
+	zip(&z[2], ZL, z[1].data, z[1].len);
+	zip(&z[3], GZ, z[2].data, z[2].len);
+
+	conv_init(&v);
+	coded_resp(&v, "gzip, deflate;q=1, x-gzip", &z[2], 3, 0);
+	CHECK(data_is(&v.l.data[1], text, sizeof text - 1));
+	conv_free(&v);
+
+	/* A fourth layer is left as it is: one gzip stream comes out. */
+	conv_init(&v);
+	coded_resp(&v, "gzip, gzip, gzip, gzip", &z[3], 0, 0);
+	CHECK(data_is(&v.l.data[1], z[0].data, z[0].len));
+	conv_free(&v);
+	for (int i = 0; i < 4; i++)
+		ks_buf_free(&z[i]);
+}
