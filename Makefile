@@ -30,7 +30,7 @@ endif
 
 PKG_CONFIG ?= pkg-config
 PKGS       := yara libmagic libpcap json-c libarchive lmdb libcrypto libssl inih \
-              libidn2 libpsl libpcre2-8 libhs
+              libidn2 libpsl libpcre2-8 libhs zlib
 PKG_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null)
 

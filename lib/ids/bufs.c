@@ -195,11 +195,11 @@ static int base_buf(struct ki_bufs *b, int id, struct kn_slice *s)
 			compose(t, q->request_line, q->headers, NULL);
 		goto tmp;
 	case KI_B_FILE_DATA:
-		*s = r ? r->body : q->body;
+		*s = r ? r->data : q->data;
 		return s->n > 0 ? 0 : -1;
 	case KI_B_HTTP_REQUEST_BODY:
-		if (!q || q->body.n == 0) return -1;
-		*s = q->body;
+		if (!q || q->data.n == 0) return -1;
+		*s = q->data;
 		return 0;
 	case KI_B_HTTP_STAT_CODE: if (!r) return -1; *s = r->status_code; return 0;
 	case KI_B_HTTP_STAT_MSG: {
@@ -219,8 +219,8 @@ static int base_buf(struct ki_bufs *b, int id, struct kn_slice *s)
 	}
 	case KI_B_HTTP_RESPONSE_LINE: if (!r) return -1; *s = r->status_line; return 0;
 	case KI_B_HTTP_RESPONSE_BODY:
-		if (!r || r->body.n == 0) return -1;
-		*s = r->body;
+		if (!r || r->data.n == 0) return -1;
+		*s = r->data;
 		return 0;
 	case KI_B_HTTP_SERVER: return r ? ki_header_value(r->headers, "Server", s) : -1;
 	case KI_B_HTTP_LOCATION: return r ? ki_header_value(r->headers, "Location", s) : -1;

@@ -10,7 +10,10 @@
  *             Content-Length, nothing (requests), or until the connection
  *             closes (responses); the first max_body bytes are kept and
  *             the rest skipped by count, so the next message of a
- *             keep-alive or pipelined connection is found without copying.
+ *             keep-alive or pipelined connection is found without copying;
+ *   codings   a body whose Content-Encoding (RFC 9110 section 8.4) names
+ *             gzip or deflate is also inflated, as it arrives, into the
+ *             decoded body (see decode_* below).
  *
  * A line ends with LF, a CR before it ignored (section 2.2); a bare CR,
  * whitespace between a field name and its colon (section 5.1), a request
@@ -28,6 +31,7 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include <zlib.h>
 
 #include "core/hex.h"
 #include "net/app-int.h"
@@ -35,6 +39,10 @@
 #define HTTP_MAX_PENDING 64          /* requests waiting for their response */
 #define HTTP_MAX_LINE 4096           /* a chunk-size line */
 #define HTTP_KEEP_BUF 4096           /* buffers kept between messages */
+#define HTTP_MAX_CODINGS 3           /* content codings undone per body */
+#define HTTP_ZCHUNK 16384            /* inflate output per step */
+#define HTTP_BOMB_RATIO 2048         /* inflated bytes per wire byte */
+#define HTTP_BOMB_FLOOR (256u << 10) /* inflated bytes before it applies */
 
 enum {
 	ST_HEAD, ST_BODY_LEN, ST_CHUNK_SIZE, ST_CHUNK_DATA, ST_CHUNK_END,
@@ -42,13 +50,27 @@ enum {
 };
 
 enum {
-	F_HOST, F_UA, F_REFERER, F_CTYPE, F_COOKIE, F_CL, F_TE, F_OTHER,
+	F_HOST, F_UA, F_REFERER, F_CTYPE, F_COOKIE, F_CL, F_TE, F_CE, F_OTHER,
 	F_KEPT = F_CL,               /* the fields whose value is kept */
 };
 
 struct fld {
 	size_t off, len;             /* into norm */
 	int set;
+};
+
+/* One content coding being undone: an inflate stream whose format (gzip,
+ * zlib or raw deflate) is told from its first two bytes, or, when it is
+ * none of them, its bytes passed on as they are. */
+enum { Z_SNIFF, Z_RUN, Z_END, Z_PASS };
+
+#define HTTP_ZFIRST 64               /* a layer's first bytes, kept */
+
+struct zlayer {
+	z_stream z;
+	int st;
+	uint8_t first[HTTP_ZFIRST];
+	uint64_t fed, out;           /* bytes in, bytes inflated */
 };
 
 /* A request kept for its response (one block: the struct, then bytes). */
@@ -83,6 +105,12 @@ struct hdir {
 	uint64_t left;
 	struct ks_buf body;
 	int truncated, holed;
+	/* The body with its content codings undone (ncod layers). */
+	int ncod;
+	struct zlayer *zl;           /* ncod layers once the body starts */
+	struct ks_buf dec;
+	int zstop, zfail;            /* no more decoding; it failed */
+	uint64_t zin, zwork;         /* wire bytes in, bytes inflated */
 	int reported;
 	/* Responses: the request answered. */
 	uint64_t tx_id;
@@ -143,6 +171,221 @@ static void dir_init(struct hdir *d, int resp)
 	ks_buf_init(&d->uri, KS_BUF_UNLIMITED);
 	ks_buf_init(&d->line, HTTP_MAX_LINE);
 	ks_buf_init(&d->body, KS_BUF_UNLIMITED);
+	ks_buf_init(&d->dec, KS_BUF_UNLIMITED);
+}
+
+/* ---- content codings ------------------------------------------------- */
+
+static void decode_free(struct hdir *d)
+{
+	if (d->zl != NULL) {
+		for (int i = 0; i < d->ncod; i++)
+			if (d->zl[i].st == Z_RUN || d->zl[i].st == Z_END)
+				inflateEnd(&d->zl[i].z);
+		free(d->zl);
+		d->zl = NULL;
+	}
+	d->ncod = 0;
+	d->zstop = d->zfail = 0;
+	d->zin = d->zwork = 0;
+}
+
+/*
+ * Content-Encoding (RFC 9110 section 8.4.1): a list of codings.  Read as
+ * HTTP parsers in the field read it, each word (between commas and
+ * whitespace) that contains "gzip" or "deflate", in any case, is a layer
+ * to inflate ("x-gzip", "gzip;q" too); "identity" and words not known are
+ * no layer.  Every header adds to the list; at most HTTP_MAX_CODINGS
+ * layers are undone.  Which format a layer has is told from its bytes,
+ * not its name (browsers take a zlib or a raw deflate stream for
+ * "deflate"), so the order of the layers does not matter.
+ */
+static int has_word(const uint8_t *p, size_t n, const char *w)
+{
+	size_t k = strlen(w);
+
+	for (size_t i = 0; i + k <= n; i++)
+		if (ieq(p + i, k, w))
+			return 1;
+	return 0;
+}
+
+static void parse_ce(struct hdir *d, const uint8_t *v, size_t n)
+{
+	size_t i = 0;
+
+	while (i < n) {
+		size_t s;
+
+		while (i < n && (is_ows(v[i]) || v[i] == ','))
+			i++;
+		s = i;
+		while (i < n && !is_ows(v[i]) && v[i] != ',')
+			i++;
+		if ((has_word(v + s, i - s, "gzip") ||
+		     has_word(v + s, i - s, "deflate")) &&
+		    d->ncod < HTTP_MAX_CODINGS)
+			d->ncod++;
+	}
+}
+
+/* Decoding ends for this message: the bytes inflated so far are kept. */
+static int decode_end(const struct kn_app_env *e, struct hdir *d,
+		      const char *event)
+{
+	if (event != NULL)
+		kn_app_report(e, "http", event);
+	d->zstop = 1;
+	return -1;
+}
+
+static int decode_layer(const struct kn_app_env *e, struct hdir *d, int i,
+			const uint8_t *p, size_t n);
+
+/* Bytes out of layer i: into the next layer, or, from the last, into
+ * d->dec up to max_body. */
+static int emit(const struct kn_app_env *e, struct hdir *d, int i,
+		const uint8_t *p, size_t n)
+{
+	size_t room;
+
+	if (n == 0)
+		return 0;
+	if (i + 1 < d->ncod)
+		return decode_layer(e, d, i + 1, p, n);
+	room = e->c->max_body > d->dec.len ? e->c->max_body - d->dec.len : 0;
+	if (ks_buf_append(&d->dec, p, n < room ? n : room) != KS_OK ||
+	    n >= room)
+		return decode_end(e, d, NULL);
+	return 0;
+}
+
+/* Inflate through layer i.  Returns 0 to go on, -1 when decoding ended
+ * for the message, 1 when the stream is not deflate. */
+static int decode_run(const struct kn_app_env *e, struct hdir *d, int i,
+		      const uint8_t *p, size_t n)
+{
+	struct zlayer *l = &d->zl[i];
+	uint8_t tmp[HTTP_ZCHUNK];
+
+	while (n > 0) {
+		/* zlib counts in uInt. */
+		size_t take = n < (1u << 30) ? n : (1u << 30);
+
+		l->z.next_in = (Bytef *)(uintptr_t)p;
+		l->z.avail_in = (uInt)take;
+		p += take;
+		n -= take;
+		do {
+			size_t got;
+			int rc;
+
+			l->z.next_out = tmp;
+			l->z.avail_out = sizeof tmp;
+			rc = inflate(&l->z, Z_NO_FLUSH);
+			got = sizeof tmp - l->z.avail_out;
+			l->out += got;
+			d->zwork += got;
+			if (emit(e, d, i, tmp, got) != 0)
+				return -1;
+			/* One deflate layer inflates at most 1032 to 1; more
+			 * per wire byte is layers stacked to exhaust us. */
+			if (d->zwork > HTTP_BOMB_FLOOR &&
+			    d->zwork / HTTP_BOMB_RATIO > d->zin)
+				return decode_end(e, d,
+						  "http.decompression_bomb");
+			if (rc == Z_STREAM_END) {
+				/* Bytes after the end of the stream are not
+				 * part of it. */
+				l->st = Z_END;
+				return 0;
+			}
+			if (rc != Z_OK && rc != Z_BUF_ERROR)
+				return 1;
+			if (rc == Z_BUF_ERROR && got == 0)
+				break;       /* needs more input */
+		} while (l->z.avail_in > 0 || l->z.avail_out == 0);
+	}
+	return 0;
+}
+
+/*
+ * Feed bytes to layer i, telling its format from the first two: a gzip
+ * member (RFC 1952) or a zlib stream (RFC 1950 section 2.2, its header
+ * check) are read as such (zlib's automatic header detection), anything
+ * else as raw deflate (RFC 1951).  A layer that is not deflate at all (it
+ * fails before a byte came out, within its first HTTP_ZFIRST bytes)
+ * passes its bytes on unchanged, as libhtp does: a header that names one
+ * coding too many, or a body sent plain, is still seen.
+ */
+static int decode_layer(const struct kn_app_env *e, struct hdir *d, int i,
+			const uint8_t *p, size_t n)
+{
+	struct zlayer *l = &d->zl[i];
+	uint64_t before = l->fed;
+	size_t k = 0;
+	int rc = 0;
+
+	if (l->st == Z_PASS)
+		return emit(e, d, i, p, n);
+	if (l->st == Z_END)
+		return 0;
+	if (before < HTTP_ZFIRST) {
+		k = HTTP_ZFIRST - (size_t)before < n ?
+		    HTTP_ZFIRST - (size_t)before : n;
+		memcpy(l->first + before, p, k);
+	}
+	l->fed += n;
+	if (l->st == Z_SNIFF) {
+		const uint8_t *h = l->first;
+		int wrapped;
+
+		if (l->fed < 2)
+			return 0;
+		wrapped = (h[0] == 0x1f && h[1] == 0x8b) ||
+			  ((h[0] & 0x0f) == 8 &&
+			   ((unsigned)h[0] << 8 | h[1]) % 31 == 0);
+		if (inflateInit2(&l->z, wrapped ? 15 + 32 : -15) != Z_OK)
+			return decode_end(e, d, NULL);
+		l->st = Z_RUN;
+		/* The byte held back from before, if any. */
+		rc = decode_run(e, d, i, l->first, (size_t)before);
+	}
+	if (rc == 0)
+		rc = decode_run(e, d, i, p, n);
+	if (rc != 1)
+		return rc;
+	if (l->out == 0 && before <= HTTP_ZFIRST) {
+		inflateEnd(&l->z);
+		l->st = Z_PASS;
+		if (emit(e, d, i, l->first, (size_t)before + k) != 0)
+			return -1;
+		return emit(e, d, i, p + k, n - k);
+	}
+	d->zfail = 1;
+	return decode_end(e, d, "http.decompression_failed");
+}
+
+/* Body bytes off the wire (NULL: lost ones) for the decoded body. */
+static void decode(const struct kn_app_env *e, struct hdir *d,
+		   const uint8_t *data, size_t n)
+{
+	if (d->ncod == 0 || d->zstop || n == 0)
+		return;
+	if (data == NULL) {
+		/* A hole breaks the stream: what came before it stays. */
+		d->zstop = 1;
+		return;
+	}
+	if (d->zl == NULL) {
+		d->zl = calloc((size_t)d->ncod, sizeof *d->zl);
+		if (d->zl == NULL) {
+			decode_end(e, d, NULL);
+			return;
+		}
+	}
+	d->zin += n;
+	decode_layer(e, d, 0, data, n);
 }
 
 struct kn_http *kn_http_new(void)
@@ -164,6 +407,8 @@ static void dir_free(struct hdir *d)
 	ks_buf_free(&d->uri);
 	ks_buf_free(&d->line);
 	ks_buf_free(&d->body);
+	ks_buf_free(&d->dec);
+	decode_free(d);
 	free(d->ans.copy);
 	d->ans.copy = NULL;
 }
@@ -199,6 +444,8 @@ static void dir_next(struct hdir *d)
 	recycle(&d->uri);
 	recycle(&d->line);
 	recycle(&d->body);
+	recycle(&d->dec);
+	decode_free(d);
 	d->st = ST_HEAD;
 	d->line_len = d->nlines = 0;
 	d->rl_len = d->a_off = d->a_len = d->b_off = d->b_len = 0;
@@ -254,6 +501,18 @@ static struct kn_slice field(const struct hdir *d, int k)
 	return s;
 }
 
+/* The body as signatures see it: decoded when it has content codings,
+ * unless nothing came out of decoding (a body too short to tell its
+ * format, or one that failed past its first bytes): then the bytes on
+ * the wire. */
+static struct kn_slice data_of(const struct hdir *d)
+{
+	int none = d->ncod == 0 || d->dec.len == 0;
+
+	return sl(none ? &d->body : &d->dec, 0,
+		  none ? d->body.len : d->dec.len);
+}
+
 static void build_req(const struct hdir *d, uint64_t tx, struct kn_http_req *r)
 {
 	memset(r, 0, sizeof *r);
@@ -272,6 +531,7 @@ static void build_req(const struct hdir *d, uint64_t tx, struct kn_http_req *r)
 	r->headers = whole(&d->norm);
 	r->header_names = whole(&d->names);
 	r->body = whole(&d->body);
+	r->data = data_of(d);
 	r->content_length = d->cl_set && !d->cl_bad ? d->cl : 0;
 	r->body_truncated = d->truncated;
 }
@@ -287,21 +547,21 @@ static void move_slice(struct kn_slice *s, const struct ks_buf *from,
 static struct kn_http_req *copy_req(const struct hdir *d,
 				    const struct kn_http_req *r, size_t *size)
 {
-	const struct ks_buf *bufs[5] = {
-		&d->head, &d->norm, &d->names, &d->uri, &d->body,
+	const struct ks_buf *bufs[6] = {
+		&d->head, &d->norm, &d->names, &d->uri, &d->body, &d->dec,
 	};
 	size_t total = sizeof *r;
 	struct kn_http_req *c;
-	uint8_t *at[5], *q;
+	uint8_t *at[6], *q;
 
-	for (int i = 0; i < 5; i++)
+	for (int i = 0; i < 6; i++)
 		total += bufs[i]->len;
 	c = malloc(total);
 	if (c == NULL)
 		return NULL;
 	*c = *r;
 	q = (uint8_t *)(c + 1);
-	for (int i = 0; i < 5; i++) {
+	for (int i = 0; i < 6; i++) {
 		at[i] = q;
 		if (bufs[i]->len > 0)
 			memcpy(q, bufs[i]->data, bufs[i]->len);
@@ -320,6 +580,10 @@ static struct kn_http_req *copy_req(const struct hdir *d,
 	move_slice(&c->header_names, &d->names, at[2]);
 	move_slice(&c->uri_norm, &d->uri, at[3]);
 	move_slice(&c->body, &d->body, at[4]);
+	if (r->data.p == r->body.p)
+		c->data = c->body;
+	else
+		move_slice(&c->data, &d->dec, at[5]);
 	*size = total;
 	return c;
 }
@@ -355,7 +619,8 @@ static void report_req(struct kn_http *h, const struct kn_app_env *e,
 		struct kn_http_req *c = NULL;
 
 		if (h->pend_bytes + sizeof r + d->head.len + d->norm.len +
-		    d->names.len + d->uri.len + d->body.len <= budget)
+		    d->names.len + d->uri.len + d->body.len + d->dec.len <=
+		    budget)
 			c = copy_req(d, &r, &size);
 		else
 			kn_app_report(e, "http", "http.too_many_pending");
@@ -399,6 +664,7 @@ static void report_resp(const struct kn_app_env *e, struct hdir *d)
 	r.headers = whole(&d->norm);
 	r.content_type = field(d, F_CTYPE);
 	r.body = whole(&d->body);
+	r.data = data_of(d);
 	r.content_length = d->cl_set && !d->cl_bad ? d->cl : 0;
 	r.body_truncated = d->truncated;
 	if (e->cb->http_response != NULL)
@@ -434,6 +700,7 @@ static void keep(struct kn_http *h, const struct kn_app_env *e, struct hdir *d,
 
 	if (n == 0 || d->reported)
 		return;              /* handed on already: only counted now */
+	decode(e, d, data, n);
 	if (data == NULL)
 		d->holed = 1;
 	if (d->holed || n > room) {
@@ -658,7 +925,7 @@ static int kind_of(const uint8_t *name, size_t n)
 {
 	static const char *const names[F_OTHER] = {
 		"host", "user-agent", "referer", "content-type", "cookie",
-		"content-length", "transfer-encoding",
+		"content-length", "transfer-encoding", "content-encoding",
 	};
 
 	for (int k = 0; k < F_OTHER; k++)
@@ -690,6 +957,8 @@ static int close_field(struct hdir *d)
 		parse_cl(d, d->norm.data + off, n);
 	} else if (k == F_TE) {
 		parse_te(d, d->norm.data + off, n);
+	} else if (k == F_CE) {
+		parse_ce(d, d->norm.data + off, n);
 	}
 	d->cur = F_OTHER;
 	ks_buf_append(&d->norm, "\r\n", 2);
@@ -932,27 +1201,31 @@ static int line_bytes(struct kn_http *h, const struct kn_app_env *e,
 	return 1;
 }
 
-/* chunk = chunk-size [ chunk-ext ] CRLF (RFC 9112 section 7.1). */
+/*
+ * chunk = chunk-size [ chunk-ext ] CRLF (RFC 9112 section 7.1), read as
+ * HTTP parsers in the field read it: whitespace before the size (SP, HTAB,
+ * VT, FF, CR) is skipped, the leading hex digits are the size and
+ * whatever follows them
+ * (an extension, or junk such as "fx" or "f\0") is ignored.  A line
+ * without a hex digit first, or a size past 2^60, is refused.
+ */
 static int chunk_size(const struct ks_buf *l, uint64_t *size)
 {
-	size_t i = 0;
+	size_t i = 0, s;
 	uint64_t x = 0;
 
+	while (i < l->len && (is_ows(l->data[i]) || l->data[i] == '\v' ||
+			      l->data[i] == '\f' || l->data[i] == '\r'))
+		i++;
+	s = i;
 	while (i < l->len && ks_hexval(l->data[i]) >= 0) {
 		if (x >> 56)
 			return -1;
 		x = x << 4 | (uint64_t)ks_hexval(l->data[i]);
 		i++;
 	}
-	if (i == 0)
+	if (i == s)
 		return -1;
-	while (i < l->len && is_ows(l->data[i]))
-		i++;
-	if (i < l->len && l->data[i] != ';')
-		return -1;
-	for (; i < l->len; i++)
-		if (l->data[i] == '\r' || l->data[i] == 0)
-			return -1;
 	*size = x;
 	return 0;
 }

@@ -19,7 +19,9 @@
  * http.user_agent, http.header, http.header_names, http.cookie,
  * http.content_type, http.request_line, http.request_body, http.stat_code,
  * http.response_body, dns.query, tls.sni, tls.cert_subject), so they keep
- * the bytes as they were on the wire; slices are valid during the
+ * the bytes as they were on the wire, except `data`: the body with its
+ * gzip or deflate content codings undone (what http.request_body,
+ * http.response_body and file.data match); slices are valid during the
  * callback only.
  */
 #ifndef KS_NET_APP_H
@@ -59,6 +61,8 @@ struct kn_http_req {
 	struct kn_slice headers;     /* every header line, "Name: value\r\n" */
 	struct kn_slice header_names;/* "\r\nName1\r\nName2\r\n\r\n" */
 	struct kn_slice body;        /* the first max_body bytes */
+	struct kn_slice data;        /* body decoded, the first max_body bytes
+					of it (body itself when not encoded) */
 	uint64_t content_length;     /* declared, or 0 */
 	int body_truncated;
 };
@@ -69,6 +73,7 @@ struct kn_http_resp {
 	int status;                  /* 100..999, or 0 when unparsable */
 	struct kn_slice headers, content_type;
 	struct kn_slice body;        /* the first max_body bytes */
+	struct kn_slice data;        /* body decoded (see kn_http_req) */
 	uint64_t content_length;
 	int body_truncated;
 };

@@ -42,7 +42,8 @@ static void on_req(void *ctx, struct kn_flow *f, const struct kn_http_req *r,
 	touch(r->headers);
 	touch(r->header_names);
 	touch(r->body);
-	if (r->body.n > max_body || r->method.n == 0 ||
+	touch(r->data);
+	if (r->body.n > max_body || r->data.n > max_body || r->method.n == 0 ||
 	    r->uri_norm.n > r->uri.n)
 		abort();
 	if (r->header_names.n < 4 ||
@@ -61,7 +62,8 @@ static void on_resp(void *ctx, struct kn_flow *f, const struct kn_http_req *q,
 		touch(q->uri);
 		touch(q->headers);
 		touch(q->body);
-		if (q->tx_id != r->tx_id)
+		touch(q->data);
+		if (q->data.n > max_body || q->tx_id != r->tx_id)
 			abort();
 	}
 	touch(r->status_line);
@@ -70,7 +72,8 @@ static void on_resp(void *ctx, struct kn_flow *f, const struct kn_http_req *q,
 	touch(r->headers);
 	touch(r->content_type);
 	touch(r->body);
-	if (r->body.n > max_body || r->status < 100 || r->status > 999)
+	touch(r->data);
+	if (r->body.n > max_body || r->data.n > max_body || r->status < 100 || r->status > 999)
 		abort();
 }
 

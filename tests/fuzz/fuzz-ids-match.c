@@ -132,7 +132,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	q.user_agent = part(data, size, 3, 8);
 	q.headers = part(data, size, 4, 8);
 	q.header_names = part(data, size, 5, 8);
-	q.body = part(data, size, 6, 8);
+	q.body = q.data = part(data, size, 6, 8);
 	q.request_line = part(data, size, 7, 8);
 	ki_ids_http_request(ids, &f, &q, &p);
 	memset(&m, 0, sizeof m);

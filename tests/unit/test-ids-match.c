@@ -323,7 +323,7 @@ TEST(ids_runtime_app_buffers)
 	q.user_agent = sl("curl/8.0");
 	q.headers = sl("Host: Example.ORG:8080\r\nUser-Agent: curl/8.0\r\n");
 	q.header_names = sl("\r\nHost\r\nUser-Agent\r\n\r\n");
-	q.body = sl("x=1");
+	q.body = q.data = sl("x=1");
 	ki_ids_http_request(t.ids, &f, &q, &p);
 	REQUIRE(t.rec.n == 6);
 	CHECK_INT(t.rec.sid[0], 20);
@@ -337,7 +337,7 @@ TEST(ids_runtime_app_buffers)
 	r.status_line = sl("HTTP/1.1 404 Not Found");
 	r.status_code = sl("404");
 	r.headers = sl("Server: x\r\n");
-	r.body = sl("it is gone");
+	r.body = r.data = sl("it is gone");
 	ki_ids_http_response(t.ids, &f, &q, &r, &p);
 	REQUIRE(t.rec.n == 2);
 	CHECK_INT(t.rec.sid[0], 26);
@@ -443,8 +443,8 @@ TEST(ids_runtime_file_data_directions)
 	r.protocol = sl("HTTP/1.1");
 	r.headers = sl("Content-Type: text/plain\r\n");
 	for (size_t i = 0; i < sizeof step / sizeof step[0]; i++) {
-		q.body = sl(step[i].req_body);
-		r.body = sl(step[i].resp_body);
+		q.body = q.data = sl(step[i].req_body);
+		r.body = r.data = sl(step[i].resp_body);
 		if (step[i].resp)
 			ki_ids_http_response(t.ids, &f, &q, &r, &p);
 		else

@@ -2,6 +2,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include <zlib.h>
+
 #include "core/buf.h"
 #include "net/app-int.h"
 #include "unit.h"
@@ -9,7 +11,14 @@
 struct log {
 	struct ks_buf b;
 	char headers[512], names[256];
+	struct ks_buf data[2];       /* the last request's and response's */
 };
+
+static void keep_data(struct ks_buf *to, struct kn_slice s)
+{
+	ks_buf_reset(to);
+	ks_buf_append(to, s.p, s.n);
+}
 
 static void put(struct ks_buf *b, const char *k, struct kn_slice s)
 {
@@ -38,6 +47,7 @@ static void on_req(void *ctx, struct kn_flow *f, const struct kn_http_req *r,
 	ks_buf_printf(&l->b, " cl=%llu", (unsigned long long)r->content_length);
 	put(&l->b, "body", r->body);
 	ks_buf_printf(&l->b, " trunc=%d\n", r->body_truncated);
+	keep_data(&l->data[0], r->data);
 	snprintf(l->headers, sizeof l->headers, "%.*s", (int)r->headers.n,
 		 (const char *)r->headers.p);
 	snprintf(l->names, sizeof l->names, "%.*s", (int)r->header_names.n,
@@ -64,6 +74,7 @@ static void on_resp(void *ctx, struct kn_flow *f, const struct kn_http_req *q,
 	ks_buf_printf(&l->b, " cl=%llu", (unsigned long long)r->content_length);
 	put(&l->b, "body", r->body);
 	ks_buf_printf(&l->b, " trunc=%d\n", r->body_truncated);
+	keep_data(&l->data[1], r->data);
 }
 
 static void on_anomaly(void *ctx, struct kn_flow *f, const char *app,
@@ -94,12 +105,16 @@ static void conv_init(struct conv *v)
 	v->f.proto = 6;
 	v->f.sport = 80;
 	ks_buf_init(&v->l.b, 1 << 20);
+	ks_buf_init(&v->l.data[0], KS_BUF_UNLIMITED);
+	ks_buf_init(&v->l.data[1], KS_BUF_UNLIMITED);
 }
 
 static void conv_free(struct conv *v)
 {
 	kn_app_free(v->f.app, v->f.app_state);
 	ks_buf_free(&v->l.b);
+	ks_buf_free(&v->l.data[0]);
+	ks_buf_free(&v->l.data[1]);
 }
 
 static void feed(struct conv *v, int dir, const char *s, size_t n)
@@ -420,6 +435,12 @@ TEST(net_http_framing_anomalies)
 	conv_free(&v);
 
 	conv_init(&v);
+	feeds(&v, KN_TO_SERVER, "POST / HTTP/1.1\r\nHost: a\r\n"
+				"Transfer-Encoding: chunked\r\n\r\n;1\r\n");
+	CHECK_STR(logs(&v), "ANOM http http.invalid_chunk\n");
+	conv_free(&v);
+
+	conv_init(&v);
 	feeds(&v, KN_TO_SERVER, "GET / HTTP/1.1\r\nBad Name: a\r\n\r\n");
 	CHECK_STR(logs(&v), "ANOM http http.header_invalid\n");
 	conv_free(&v);
@@ -508,4 +529,309 @@ TEST(net_app_recognition)
 	CHECK_STR(kn_app_name(KN_APP_TLS), "tls");
 	CHECK_STR(kn_app_name(KN_APP_DNS), "dns");
 	CHECK_STR(kn_app_name(KN_APP_NONE), "");
+}
+
+/* Each response below answers one of these. */
+static const char get[] = "GET / HTTP/1.1\r\nHost: a\r\n\r\n";
+
+TEST(net_http_lenient_chunk_sizes)
+{
+	/* The leading hex digits are the size; what follows is ignored. */
+	static const char body[] =
+		"3x\r\nabc\r\n"
+		"2\0junk\r\nde\r\n"
+		" 1 ; ext\r\nf\r\n"
+		"\v\f1\r\ng\r\n"
+		"0g\r\n\r\n";
+	static const char head[] =
+		"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n";
+	struct conv v;
+
+	conv_init(&v);
+	feeds(&v, KN_TO_SERVER, get);
+	feeds(&v, KN_TO_CLIENT, head);
+	feed(&v, KN_TO_CLIENT, body, sizeof body - 1);
+	CHECK(strstr(logs(&v), "status=200") != NULL);
+	CHECK(strstr(logs(&v), "body=[abcdefg] trunc=0\n") != NULL);
+	CHECK(strstr(logs(&v), "ANOM") == NULL);
+	conv_free(&v);
+}
+
+/* ---- content codings ---- */
+
+enum { GZ = 31, ZL = 15, RAW = -15 };
+
+/* Compress n bytes of p in the given format into out; Z_FULL_FLUSH
+ * leaves the stream open, at a byte boundary. */
+static void zip_(struct ks_buf *out, int bits, const void *p, size_t n,
+		 int flush)
+{
+	z_stream z;
+	uint8_t tmp[4096];
+	int rc;
+
+	memset(&z, 0, sizeof z);
+	REQUIRE(deflateInit2(&z, 9, Z_DEFLATED, bits, 9,
+			     Z_DEFAULT_STRATEGY) == Z_OK);
+	z.next_in = (Bytef *)(uintptr_t)p;
+	z.avail_in = (uInt)n;
+	do {
+		z.next_out = tmp;
+		z.avail_out = sizeof tmp;
+		rc = deflate(&z, flush);
+		ks_buf_append(out, tmp, sizeof tmp - z.avail_out);
+	} while (rc == Z_OK && z.avail_out == 0);
+	REQUIRE(rc == (flush == Z_FINISH ? Z_STREAM_END : Z_OK));
+	deflateEnd(&z);
+}
+
+static void zip(struct ks_buf *out, int bits, const void *p, size_t n)
+{
+	zip_(out, bits, p, n, Z_FINISH);
+}
+
+static const char text[] =
+	"<html><body>The quick brown fox jumps over the lazy dog; "
+	"the quick brown fox jumps over the lazy dog again.</body></html>";
+
+/* A response with the coded body, fed in pieces of `step` bytes
+ * (0: whole), chunked when asked. */
+static void coded_resp(struct conv *v, const char *ce, const struct ks_buf *z,
+		       size_t step, int chunked)
+{
+	struct ks_buf m;
+
+	ks_buf_init(&m, KS_BUF_UNLIMITED);
+	feeds(v, KN_TO_SERVER, get);
+	if (chunked) {
+		size_t half = z->len / 2;
+
+		ks_buf_printf(&m, "HTTP/1.1 200 OK\r\nContent-Encoding: %s\r\n"
+			      "Transfer-Encoding: chunked\r\n\r\n", ce);
+		ks_buf_printf(&m, "%zx\r\n", half);
+		ks_buf_append(&m, z->data, half);
+		ks_buf_printf(&m, "\r\n%zx\r\n", z->len - half);
+		ks_buf_append(&m, z->data + half, z->len - half);
+		ks_buf_printf(&m, "\r\n0\r\n\r\n");
+	} else {
+		ks_buf_printf(&m, "HTTP/1.1 200 OK\r\nContent-Encoding: %s\r\n"
+			      "Content-Length: %zu\r\n\r\n", ce, z->len);
+		ks_buf_append(&m, z->data, z->len);
+	}
+	if (step == 0)
+		step = m.len;
+	for (size_t i = 0; i < m.len; i += step)
+		feed(v, KN_TO_CLIENT, (const char *)m.data + i,
+		     m.len - i < step ? m.len - i : step);
+	ks_buf_free(&m);
+}
+
+static int data_is(const struct ks_buf *b, const void *p, size_t n)
+{
+	return b->len == n && (n == 0 || memcmp(b->data, p, n) == 0);
+}
+
+TEST(net_http_gzip_and_deflate_bodies_are_decoded)
+{
+	static const struct { int bits; const char *ce; } k[] = {
+		{ GZ, "gzip" }, { GZ, "x-gzip" }, { ZL, "deflate" },
+		{ RAW, "deflate" }, { GZ, "deflate" }, { RAW, "gzip" },
+		{ ZL, "identity, Deflate" },
+	};
+
+	for (size_t i = 0; i < sizeof k / sizeof k[0]; i++) {
+		struct ks_buf z;
+		struct conv v;
+
+		ks_buf_init(&z, KS_BUF_UNLIMITED);
+		zip(&z, k[i].bits, text, sizeof text - 1);
+		conv_init(&v);
+		coded_resp(&v, k[i].ce, &z, 0, 0);
+		CHECK(strstr(logs(&v), "status=200") != NULL);
+		CHECK(strstr(logs(&v), "ANOM") == NULL);
+		CHECK(data_is(&v.l.data[1], text, sizeof text - 1));
+		/* The body on the wire is kept as it was. */
+		CHECK(strstr(logs(&v), "trunc=0") != NULL);
+		conv_free(&v);
+		ks_buf_free(&z);
+	}
+}
+
+TEST(net_http_coded_body_split_over_segments)
+{
+	struct ks_buf z;
+	static const size_t steps[] = { 1, 2, 3, 7, 64 };
+
+	ks_buf_init(&z, KS_BUF_UNLIMITED);
+	zip(&z, GZ, text, sizeof text - 1);
+	for (size_t i = 0; i < sizeof steps / sizeof steps[0]; i++) {
+		for (int chunked = 0; chunked < 2; chunked++) {
+			struct conv v;
+
+			conv_init(&v);
+			coded_resp(&v, "gzip", &z, steps[i], chunked);
+			CHECK(data_is(&v.l.data[1], text, sizeof text - 1));
+			CHECK(strstr(logs(&v), "ANOM") == NULL);
+			conv_free(&v);
+		}
+	}
+	ks_buf_free(&z);
+}
+
+TEST(net_http_coded_request_body)
+{
+	static const char plain[] =
+		"POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 2\r\n\r\nok";
+	struct ks_buf z, m;
+	struct conv v;
+
+	ks_buf_init(&z, KS_BUF_UNLIMITED);
+	ks_buf_init(&m, KS_BUF_UNLIMITED);
+	zip(&z, ZL, text, sizeof text - 1);
+	ks_buf_printf(&m, "POST / HTTP/1.1\r\nHost: a\r\nContent-Encoding: "
+		      "deflate\r\nContent-Length: %zu\r\n\r\n", z.len);
+	ks_buf_append(&m, z.data, z.len);
+	/* The next request on the connection is plain. */
+	ks_buf_puts(&m, plain);
+	conv_init(&v);
+	for (size_t i = 0; i < m.len; i += 5)
+		feed(&v, KN_TO_SERVER, (const char *)m.data + i,
+		     m.len - i < 5 ? m.len - i : 5);
+	CHECK(strstr(logs(&v), "REQ tx=1") != NULL);
+	CHECK(data_is(&v.l.data[0], "ok", 2));
+	conv_free(&v);
+	conv_init(&v);
+	feed(&v, KN_TO_SERVER, (const char *)m.data, m.len - strlen(plain));
+	CHECK(data_is(&v.l.data[0], text, sizeof text - 1));
+	conv_free(&v);
+	ks_buf_free(&z);
+	ks_buf_free(&m);
+}
+
+TEST(net_http_corrupt_coded_body_keeps_what_inflated)
+{
+	static char big[8192];
+	struct ks_buf z, m;
+	struct conv v;
+	uint32_t x = 1;
+
+	/* Letters that do not compress much, so that half the stream is
+	 * about half the text. */
+	for (size_t i = 0; i < sizeof big; i++) {
+		x = x * 1103515245u + 12345u;
+		big[i] = (char)('a' + (x >> 16) % 26);
+	}
+	ks_buf_init(&z, KS_BUF_UNLIMITED);
+	ks_buf_init(&m, KS_BUF_UNLIMITED);
+	/* Half the text, then a block of the reserved type 3 (RFC 1951
+	 * section 3.2.3), then more. */
+	zip_(&z, GZ, big, sizeof big / 2, Z_FULL_FLUSH);
+	ks_buf_append(&z, "\x07garbage", 8);
+	conv_init(&v);
+	coded_resp(&v, "gzip", &z, 100, 0);
+	CHECK(strstr(logs(&v), "ANOM http http.decompression_failed\n") != NULL);
+	/* Inflated up to the damage. */
+	CHECK(data_is(&v.l.data[1], big, sizeof big / 2));
+	/* The flow goes on. */
+	feeds(&v, KN_TO_SERVER, get);
+	feeds(&v, KN_TO_CLIENT, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok");
+	CHECK(data_is(&v.l.data[1], "ok", 2));
+	conv_free(&v);
+
+	/* A coding too many in the header: that layer passes its bytes on. */
+	ks_buf_reset(&z);
+	zip(&z, GZ, big, sizeof big);
+	conv_init(&v);
+	coded_resp(&v, "gzip, gzip", &z, 10, 0);
+	CHECK(data_is(&v.l.data[1], big, sizeof big));
+	CHECK(strstr(logs(&v), "ANOM") == NULL);
+	conv_free(&v);
+
+	/* Not compressed at all: passed through as it is. */
+	conv_init(&v);
+	feeds(&v, KN_TO_SERVER, get);
+	feeds(&v, KN_TO_CLIENT, "HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\n"
+				"Content-Length: 11\r\n\r\nhello world");
+	CHECK(data_is(&v.l.data[1], "hello world", 11));
+	CHECK(strstr(logs(&v), "ANOM") == NULL);
+	conv_free(&v);
+	ks_buf_free(&z);
+	ks_buf_free(&m);
+}
+
+TEST(net_http_coded_body_caps)
+{
+	size_t n = 4u << 20;
+	char *zeros = calloc(1, n);
+	struct ks_buf z1, z2;
+	struct conv v;
+
+	REQUIRE(zeros != NULL);
+	ks_buf_init(&z1, KS_BUF_UNLIMITED);
+	ks_buf_init(&z2, KS_BUF_UNLIMITED);
+	zip(&z1, GZ, zeros, n);
+	zip(&z2, GZ, z1.data, z1.len);
+
+	/* The decoded bytes kept stop at max_body. */
+	conv_init(&v);
+	v.c.max_body = 1000;
+	coded_resp(&v, "gzip", &z1, 0, 0);
+	CHECK(data_is(&v.l.data[1], zeros, 1000));
+	CHECK(strstr(logs(&v), "ANOM") == NULL);
+	conv_free(&v);
+
+	/* One layer of zeros (about 1000 to 1) is not a bomb. */
+	conv_init(&v);
+	v.c.max_body = 8u << 20;
+	coded_resp(&v, "gzip", &z1, 0, 0);
+	CHECK(data_is(&v.l.data[1], zeros, n));
+	CHECK(strstr(logs(&v), "ANOM") == NULL);
+	conv_free(&v);
+
+	/* Two layers: the ratio stops inflating. */
+	conv_init(&v);
+	v.c.max_body = 8u << 20;
+	coded_resp(&v, "gzip, gzip", &z2, 0, 0);
+	CHECK(strstr(logs(&v), "ANOM http http.decompression_bomb\n") != NULL);
+	CHECK(v.l.data[1].len > 0 && v.l.data[1].len < (1u << 20));
+	CHECK(v.l.data[1].len > 0 &&
+	      memcmp(v.l.data[1].data, zeros, v.l.data[1].len) == 0);
+	conv_free(&v);
+
+	/* The same two layers within the ratio are both undone. */
+	conv_init(&v);
+	v.c.max_body = 100000;
+	coded_resp(&v, "gzip,gzip", &z2, 0, 0);
+	CHECK(data_is(&v.l.data[1], zeros, 100000));
+	CHECK(strstr(logs(&v), "ANOM") == NULL);
+	conv_free(&v);
+	free(zeros);
+	ks_buf_free(&z1);
+	ks_buf_free(&z2);
+}
+
+TEST(net_http_at_most_three_codings_are_undone)
+{
+	struct ks_buf z[4];
+	struct conv v;
+
+	for (int i = 0; i < 4; i++)
+		ks_buf_init(&z[i], KS_BUF_UNLIMITED);
+	zip(&z[0], GZ, text, sizeof text - 1);
+	zip(&z[1], RAW, z[0].data, z[0].len);
+	zip(&z[2], ZL, z[1].data, z[1].len);
+	zip(&z[3], GZ, z[2].data, z[2].len);
+
+	conv_init(&v);
+	coded_resp(&v, "gzip, deflate;q=1, x-gzip", &z[2], 3, 0);
+	CHECK(data_is(&v.l.data[1], text, sizeof text - 1));
+	conv_free(&v);
+
+	/* A fourth layer is left as it is: one gzip stream comes out. */
+	conv_init(&v);
+	coded_resp(&v, "gzip, gzip, gzip, gzip", &z[3], 0, 0);
+	CHECK(data_is(&v.l.data[1], z[0].data, z[0].len));
+	conv_free(&v);
+	for (int i = 0; i < 4; i++)
+		ks_buf_free(&z[i]);
 }
