@@ -284,6 +284,8 @@ int knids_start(struct kn_engine *e, const struct kn_engine_conf *ec,
 		return -1;
 	}
 	knids.syntax = syntax_errors(s);
+	knids.rules = ki_set_count(s);
+	knids.refused = ki_set_refused(s);
 	ki_inspect_inspector(knids.insp, &in);
 	kn_engine_set_inspector(e, &in);
 	if (knids.verbosity >= 0)
@@ -318,6 +320,7 @@ int knids_reload(kn_record_cb out, void *ctx, FILE *diag)
 	if (s == NULL) {
 		char m[KS_ERR_MSG_MAX + 80];
 
+		knids.reloads_refused++;
 		snprintf(m, sizeof m, "rules not reloaded, the previous rules "
 			 "stay: %s", err.msg);
 		kj_writer_init(&w, 0);
@@ -330,10 +333,34 @@ int knids_reload(kn_record_cb out, void *ctx, FILE *diag)
 	}
 	ki_set_free(old);
 	knids.syntax = syntax_errors(s);
+	knids.rules = ki_set_count(s);
+	knids.refused = ki_set_refused(s);
+	knids.reloads++;
 	if (knids.verbosity >= 0)
 		fprintf(diag, "knetscan: rules reloaded: %zu loaded, %zu "
 			"refused\n", ki_set_count(s), ki_set_refused(s));
 	return 0;
+}
+
+void knids_stats(struct kj_writer *w)
+{
+	struct ki_ids_stats st;
+
+	if (knids.insp == NULL)
+		return;
+	ki_inspect_get_stats(knids.insp, &st);
+	kj_obj_open(w, "signatures");
+	kj_uint(w, "rules", knids.rules);
+	kj_uint(w, "refused", knids.refused);
+	kj_uint(w, "alerts", st.alerts);
+	kj_uint(w, "suppressed", st.suppressed);
+	kj_uint(w, "passed", st.passed);
+	kj_uint(w, "flows_untracked", st.flows_untracked);
+	kj_uint(w, "hosts_full", st.hosts_full);
+	kj_uint(w, "alerts_capped", st.alerts_capped);
+	kj_uint(w, "reloads", knids.reloads);
+	kj_uint(w, "reloads_refused", knids.reloads_refused);
+	kj_obj_close(w);
 }
 
 void knids_free(void)

@@ -8,10 +8,12 @@
 #define KNETSCAN_IDS_H
 
 #include <argp.h>
+#include <stdint.h>
 #include <stdio.h>
 
 #include "conf/conf.h"
 #include "ids/ids.h"
+#include "json/writer.h"
 #include "net/engine.h"
 
 struct ki_inspect;
@@ -32,6 +34,8 @@ struct knids {
 	struct ki_names *names;      /* lives as long as the run */
 	struct ki_inspect *insp;     /* matching, once started */
 	size_t syntax;               /* syntax refusals of the current set */
+	size_t rules, refused;       /* of the current set */
+	uint64_t reloads, reloads_refused;
 };
 
 extern struct knids knids;
@@ -67,5 +71,9 @@ int knids_start(struct kn_engine *e, const struct kn_engine_conf *ec,
 int knids_reload(kn_record_cb out, void *ctx, FILE *diag);
 
 void knids_free(void);
+
+/* The "signatures" object of the stats record (rules, reloads and the
+ * matcher's counters); nothing when no rules were started. */
+void knids_stats(struct kj_writer *w);
 
 #endif

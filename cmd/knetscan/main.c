@@ -677,6 +677,15 @@ static void bridge_stats(void *ctx, struct kj_writer *w)
 	kj_obj_close(w);
 }
 
+/* The stats record's own parts: the signatures' counters, and the
+ * bridge's when it runs (ctx: the bridge, or NULL). */
+static void extra_stats(void *ctx, struct kj_writer *w)
+{
+	knids_stats(w);
+	if (ctx != NULL)
+		bridge_stats(ctx, w);
+}
+
 /* A frame that arrived on port[from]: through the engine, then out of the
  * other port when it passes.  -1 when the -w output fails. */
 static int bridge_frame(struct run *r, struct bridge *b, int from,
@@ -916,6 +925,7 @@ int main(int argc, char **argv)
 	if (knids_wanted() &&
 	    knids_start(r.e, &o.ec, on_record, &r, stderr) != 0)
 		goto out_engine;
+	kn_engine_set_stats_extra(r.e, extra_stats, NULL);
 	if (o.iface != NULL) {
 		struct kn_cap *c;
 
@@ -945,7 +955,7 @@ int main(int argc, char **argv)
 			fprintf(stderr, "%s: %s\n", PROGRAM, err.msg);
 			goto out_engine;
 		}
-		kn_engine_set_stats_extra(r.e, bridge_stats, &br);
+		kn_engine_set_stats_extra(r.e, extra_stats, &br);
 		run_bridge(&r, &br);
 	}
 	for (size_t i = 0; i < o.ninputs && !ks_sig_stop() && !r.out_dead; i++) {

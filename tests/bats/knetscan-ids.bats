@@ -156,3 +156,13 @@ sids() {
 	[ "$(jq -r 'select(.event_type=="alert") | "\(.alert.signature_id) \(.pcap_cnt)"' "$T/out")" = "$(printf '1 6\n1 56\n1 92\n2 102')" ]
 	[ "$(jq -r 'select(.event_type=="error") | .error.message' "$T/out")" = "rules not reloaded, the previous rules stay: 1 rules with syntax errors (first: $T/r.rules:3: content: odd number of hex digits)" ]
 }
+
+@test "the stats record counts the signatures: rules, alerts, what a threshold held back" {
+	run -1 --separate-stderr knetscan -q --rules "$TOP/samples/ids" "$TOP/samples/pcap/lab-mixed.pcap"
+	[ "$(jq -r 'select(.event_type=="stats") | .stats.signatures | "\(.rules) \(.refused) \(.alerts) \(.suppressed) \(.reloads)"' <<<"$output")" = "4 0 7 42 0" ]
+	[ "$(jq -r 'select(.event_type=="alert" and .alert.signature_id > 9100000)' <<<"$output" | jq -s length)" = 7 ]
+	validate_records <<<"$output"
+	# Without rules there is no signatures object.
+	run -0 --separate-stderr knetscan -q "$P/http.pcap"
+	[ "$(jq -r 'select(.event_type=="stats") | .stats.signatures' <<<"$output")" = null ]
+}
