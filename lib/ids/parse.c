@@ -1325,8 +1325,9 @@ static const struct {
 	{ "noalert", o_noalert, V_NONE },
 };
 
-/* Keywords of the rule language that are known but not implemented, with
- * the reason given. */
+/* Keywords of the rule language that knetscan refuses: a rule using one
+ * is not loaded (never half-applied), and the reason given here is what
+ * --rules-report counts and knetscan-rules(5) lists. */
 static const struct { const char *name, *why; } unsupported[] = {
 	{ "tls.certs", "only the server's first certificate is parsed, and "
 	  "tls.certs inspects the whole chain" },
